@@ -1,0 +1,346 @@
+// Package verifier is the one-stop verification pipeline: it detects a
+// credential's format, decodes it, finds candidate keys in a trust source,
+// checks the signature, and only then checks the content: schema, key
+// usage, key validity at issuance, revocation and the validity window.
+//
+// Verify returns either a *Result or a *Error, never both. A Verifier is
+// safe for concurrent use.
+package verifier
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/b5m5/travelcred/credential"
+	"github.com/b5m5/travelcred/credential/hcert"
+	"github.com/b5m5/travelcred/qr"
+	"github.com/b5m5/travelcred/trustlist"
+)
+
+// DefaultSkew is the default allowance for clock differences when checking
+// iat and exp.
+const DefaultSkew = 5 * time.Minute
+
+// Class sentinels, for errors.Is on a *Error.
+var (
+	ErrMalformed = credential.ErrMalformed
+	ErrUntrusted = credential.ErrUntrusted
+	ErrExpired   = credential.ErrExpired
+	ErrRevoked   = credential.ErrRevoked
+)
+
+// Reason is a stable snake_case code naming why a credential was refused;
+// the constants are those of package credential.
+type Reason = credential.Reason
+
+// Error is a verification failure: a reason code, a human-readable detail
+// and, optionally, the underlying error. errors.Is(err, ErrMalformed) (and
+// the other class sentinels) tells the class.
+type Error struct {
+	Reason Reason
+	Detail string
+	Err    error
+}
+
+func (e *Error) Error() string {
+	s := "verify: " + string(e.Reason)
+	if e.Detail != "" {
+		s += ": " + e.Detail
+	}
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Unwrap returns the underlying error.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Is reports whether target is the class sentinel of e's reason.
+func (e *Error) Is(target error) bool { return target == e.Reason.Class() }
+
+// Class returns the short class name: malformed, untrusted, expired or
+// revoked.
+func (e *Error) Class() string { return e.Reason.ClassName() }
+
+func fail(r Reason, format string, args ...any) *Error {
+	return &Error{Reason: r, Detail: fmt.Sprintf(format, args...)}
+}
+
+// wrap turns a codec error into a *Error, keeping its reason.
+func wrap(err error) *Error {
+	var ce *credential.Error
+	if errors.As(err, &ce) {
+		return &Error{Reason: ce.Reason, Detail: ce.Detail, Err: ce.Err}
+	}
+	var se *credential.SchemaError
+	if errors.As(err, &se) {
+		return &Error{Reason: credential.ReasonSchema, Detail: se.Error()}
+	}
+	return &Error{Reason: credential.ReasonBadCOSE, Err: err}
+}
+
+// Result is a successful verification.
+type Result struct {
+	// Credential is the authenticated credential.
+	Credential *credential.Credential `json:"credential"`
+	// Format is the wire format.
+	Format credential.Format `json:"format"`
+	// Country is the issuing country: the credential's iss claim, or the
+	// signing key's country when the claim is absent.
+	Country string `json:"country"`
+	// KeyID is the key id that the credential named.
+	KeyID []byte `json:"kid"`
+	// Alg names the signature algorithm.
+	Alg string `json:"alg"`
+	// IssuedAt and ExpiresAt are the credential's validity claims.
+	IssuedAt  time.Time `json:"issuedAt"`
+	ExpiresAt time.Time `json:"expiresAt"`
+	// Trust is the trust source's freshness at verification time.
+	Trust trustlist.Status `json:"trust"`
+	// Key is the trusted key whose signature verified.
+	Key *trustlist.Key `json:"-"`
+}
+
+// Option configures a Verifier.
+type Option func(*Verifier)
+
+// WithClock sets the clock used for every time check (time.Now by default).
+func WithClock(now func() time.Time) Option { return func(v *Verifier) { v.now = now } }
+
+// WithSkew sets the allowance for clock differences on iat and exp (default
+// DefaultSkew). A negative value is treated as zero.
+func WithSkew(d time.Duration) Option {
+	return func(v *Verifier) { v.skew = max(d, 0) }
+}
+
+// WithMaxTextLen lowers the accepted credential text length (bytes).
+func WithMaxTextLen(n int) Option { return func(v *Verifier) { v.dec.MaxTextLen = n } }
+
+// WithMaxInflated lowers the accepted decompressed payload size (bytes).
+func WithMaxInflated(n int) Option { return func(v *Verifier) { v.dec.MaxInflated = n } }
+
+// Verifier verifies credentials against a trust source.
+type Verifier struct {
+	trust trustlist.Source
+	now   func() time.Time
+	skew  time.Duration
+	dec   hcert.Decoder
+	bufs  sync.Pool // of *scratch
+}
+
+type scratch struct {
+	msg    hcert.Message
+	claims hcert.Claims
+	buf    []byte
+}
+
+// New returns a Verifier over trust.
+func New(trust trustlist.Source, opts ...Option) (*Verifier, error) {
+	if trust == nil {
+		return nil, errors.New("verifier: no trust source")
+	}
+	v := &Verifier{trust: trust, now: time.Now, skew: DefaultSkew}
+	for _, o := range opts {
+		o(v)
+	}
+	if v.now == nil {
+		return nil, errors.New("verifier: nil clock")
+	}
+	return v, nil
+}
+
+// Detect returns the format of credential text from its prefix, or an
+// error with reason bad_prefix.
+func Detect(text string) (credential.Format, error) {
+	switch {
+	case strings.HasPrefix(text, hcert.Prefix):
+		return credential.FormatHCERT, nil
+	case strings.HasPrefix(text, "HC") && len(text) >= 4 && text[3] == ':':
+		_, err := hcert.Unprefix(text)
+		return "", wrap(err)
+	case strings.HasPrefix(text, "NZCP:/"):
+		return "", fail(credential.ReasonBadPrefix, "NZ COVID Pass (NZCP:/) is not supported yet")
+	case strings.HasPrefix(text, "shc:/"):
+		return "", fail(credential.ReasonBadPrefix, "SMART Health Cards (shc:/) are not supported yet")
+	case strings.HasPrefix(text, "{"):
+		return "", fail(credential.ReasonBadPrefix, "JSON input (ICAO VDS-NC) is not supported yet")
+	case text == "":
+		return "", fail(credential.ReasonBadPrefix, "empty input")
+	}
+	shown := text
+	if len(shown) > 8 {
+		shown = shown[:8] + "…"
+	}
+	return "", fail(credential.ReasonBadPrefix, "%q is not a known credential prefix", shown)
+}
+
+// Verify checks credential text and returns the authenticated credential.
+// On failure it returns a *Error.
+func (v *Verifier) Verify(text string) (*Result, error) {
+	res, err := v.verify(text)
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// VerifyImage reads a QR code from PNG, JPEG or GIF bytes and verifies the
+// text it holds.
+func (v *Verifier) VerifyImage(data []byte) (*Result, error) {
+	text, err := qr.DecodeBytes(data)
+	if err != nil {
+		return nil, &Error{Reason: credential.ReasonBadImage, Detail: "no credential QR code could be read", Err: err}
+	}
+	return v.Verify(text)
+}
+
+func (v *Verifier) verify(text string) (*Result, *Error) {
+	format, err := Detect(text)
+	if err != nil {
+		return nil, err.(*Error)
+	}
+	switch format {
+	case credential.FormatHCERT:
+		return v.verifyHCERT(text)
+	}
+	return nil, fail(credential.ReasonBadPrefix, "format %s is not supported", format)
+}
+
+func (v *Verifier) verifyHCERT(text string) (*Result, *Error) {
+	s, _ := v.bufs.Get().(*scratch)
+	if s == nil {
+		s = new(scratch)
+	}
+	defer v.bufs.Put(s)
+	m := &s.msg
+	var err error
+	if s.buf, err = v.dec.DecodeInto(m, text, s.buf); err != nil {
+		return nil, wrap(err)
+	}
+	if err := m.CheckAlg(); err != nil {
+		return nil, wrap(err)
+	}
+	if len(m.KID) == 0 {
+		return nil, fail(credential.ReasonUnknownKey, "the credential names no key id")
+	}
+	candidates := v.trust.Lookup(credential.FormatHCERT, m.KID)
+	if len(candidates) == 0 {
+		return nil, fail(credential.ReasonUnknownKey, "no trusted key has kid %x", m.KID)
+	}
+	var key *trustlist.Key
+	var lastErr error = fail(credential.ReasonBadSignature, "signature does not verify")
+	for _, k := range candidates {
+		if err := m.Verify(k.PublicKey); err != nil {
+			lastErr = err
+			continue
+		}
+		key = k
+		break
+	}
+	alg, _ := m.AlgorithmFor(key.PublicKey)
+	if key == nil {
+		e := wrap(lastErr)
+		if len(candidates) > 1 {
+			e.Detail = fmt.Sprintf("none of %d keys with kid %x verifies the signature", len(candidates), m.KID)
+		}
+		return nil, e
+	}
+
+	// Authenticated from here on: the content may now be inspected.
+	c := &s.claims
+	if err := hcert.ParseClaimsInto(c, m.Payload); err != nil {
+		return nil, wrap(err)
+	}
+	tree, err := hcert.DecodeDCC(c.DCC)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	if err := credential.ValidateDCC(tree); err != nil {
+		return nil, wrap(err)
+	}
+	dcc, err := credential.ParseDCC(tree)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	if c.IssuedAt.IsZero() {
+		return nil, fail(credential.ReasonBadClaims, "no iat (claim 6)")
+	}
+	if c.ExpiresAt.IsZero() {
+		return nil, fail(credential.ReasonBadClaims, "no exp (claim 4)")
+	}
+	cred := &credential.Credential{
+		Format:    credential.FormatHCERT,
+		Country:   c.Issuer,
+		IssuedAt:  c.IssuedAt,
+		ExpiresAt: c.ExpiresAt,
+		Raw:       append([]byte(nil), m.Payload...),
+	}
+	cred.FromDCC(dcc)
+	if cred.Country == "" {
+		cred.Country = key.Country
+	}
+
+	if key.Revoked {
+		return nil, fail(credential.ReasonKeyRevoked, "key %x was revoked%s", m.KID, revokedDetail(key))
+	}
+	if !key.Usage.Allows(cred.Type) {
+		return nil, fail(credential.ReasonKeyUsage, "key %x may sign %s credentials, not %s", m.KID, usageNames(key.Usage), cred.Type)
+	}
+	if !key.ValidAt(c.IssuedAt) {
+		return nil, fail(credential.ReasonKeyNotValid, "issued at %s, outside the key's validity %s to %s",
+			stamp(c.IssuedAt), stamp(key.NotBefore), stamp(key.NotAfter))
+	}
+	now := v.now()
+	if c.IssuedAt.After(now.Add(v.skew)) {
+		return nil, fail(credential.ReasonNotYetValid, "issued at %s, after now (%s)", stamp(c.IssuedAt), stamp(now))
+	}
+	if now.After(c.ExpiresAt.Add(v.skew)) {
+		return nil, fail(credential.ReasonExpired, "expired at %s (now %s)", stamp(c.ExpiresAt), stamp(now))
+	}
+	return &Result{
+		Credential: cred,
+		Format:     credential.FormatHCERT,
+		Country:    cred.Country,
+		KeyID:      append([]byte(nil), m.KID...),
+		Alg:        alg.String(),
+		IssuedAt:   c.IssuedAt,
+		ExpiresAt:  c.ExpiresAt,
+		Trust:      v.trust.Status(now),
+		Key:        key,
+	}, nil
+}
+
+func revokedDetail(k *trustlist.Key) string {
+	s := ""
+	if !k.RevokedAt.IsZero() {
+		s += " at " + stamp(k.RevokedAt)
+	}
+	if k.RevocationReason != "" {
+		s += " (" + k.RevocationReason + ")"
+	}
+	return s
+}
+
+func usageNames(u trustlist.Usage) string {
+	var parts []string
+	for _, t := range []credential.Type{credential.TypeVaccination, credential.TypeTest, credential.TypeRecovery} {
+		if u.Allows(t) {
+			parts = append(parts, t.String())
+		}
+	}
+	if len(parts) == 0 {
+		return "no"
+	}
+	return strings.Join(parts, " and ")
+}
+
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return "(unbounded)"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
