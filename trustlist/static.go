@@ -45,7 +45,13 @@ func NewStatic(keys ...*Key) *Static {
 // bytes of SHA-256 over the DER, the country comes from the subject, the
 // usage from the extended key usage OIDs and the validity from the
 // certificate.
+//
+// A CA certificate (basic constraints CA true) is refused: a CSCA signs
+// DSCs, never credentials.
 func KeyFromCertificate(cert *x509.Certificate) (*Key, error) {
+	if cert.IsCA {
+		return nil, fmt.Errorf("trustlist: certificate %q is a CA certificate, not a document signer", cert.Subject)
+	}
 	switch pub := cert.PublicKey.(type) {
 	case *ecdsa.PublicKey:
 	case *rsa.PublicKey:
@@ -109,7 +115,9 @@ func ParsePEM(data []byte) ([]*x509.Certificate, error) {
 }
 
 // LoadPEM builds a source from PEM files, or from every *.pem and *.crt
-// file of the directories among paths.
+// file of the directories among paths. CA certificates found in a
+// directory are skipped (a folder often holds the CSCA beside its DSCs);
+// one named directly is an error.
 func LoadPEM(paths ...string) (*Static, error) {
 	var certs []*x509.Certificate
 	for _, p := range paths {
@@ -142,7 +150,12 @@ func LoadPEM(paths ...string) (*Static, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", f, err)
 			}
-			certs = append(certs, cs...)
+			for _, c := range cs {
+				if c.IsCA && f != p {
+					continue
+				}
+				certs = append(certs, c)
+			}
 		}
 	}
 	if len(certs) == 0 {

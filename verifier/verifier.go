@@ -72,6 +72,10 @@ func fail(r Reason, format string, args ...any) *Error {
 
 // wrap turns a codec error into a *Error, keeping its reason.
 func wrap(err error) *Error {
+	var ve *Error
+	if errors.As(err, &ve) {
+		return ve
+	}
 	var ce *credential.Error
 	if errors.As(err, &ce) {
 		return &Error{Reason: ce.Reason, Detail: ce.Detail, Err: ce.Err}
@@ -232,7 +236,7 @@ func (v *Verifier) verifyHCERT(text string) (*Result, *Error) {
 		return nil, fail(credential.ReasonUnknownKey, "no trusted key has kid %x", m.KID)
 	}
 	var key *trustlist.Key
-	var lastErr error = fail(credential.ReasonBadSignature, "signature does not verify")
+	var lastErr error
 	for _, k := range candidates {
 		if err := m.Verify(k.PublicKey); err != nil {
 			lastErr = err
@@ -241,7 +245,6 @@ func (v *Verifier) verifyHCERT(text string) (*Result, *Error) {
 		key = k
 		break
 	}
-	alg, _ := m.AlgorithmFor(key.PublicKey)
 	if key == nil {
 		e := wrap(lastErr)
 		if len(candidates) > 1 {
@@ -249,6 +252,7 @@ func (v *Verifier) verifyHCERT(text string) (*Result, *Error) {
 		}
 		return nil, e
 	}
+	alg, _ := m.AlgorithmFor(key.PublicKey)
 
 	// Authenticated from here on: the content may now be inspected.
 	c := &s.claims

@@ -5,6 +5,7 @@ import (
 	"compress/zlib"
 	"crypto"
 	"crypto/ecdsa"
+	cryptorand "crypto/rand"
 	"crypto/rsa"
 	"encoding/asn1"
 	"fmt"
@@ -58,6 +59,9 @@ func Sign(rand io.Reader, signer crypto.Signer, alg Algorithm, kid, payload []by
 	h, curve, err := hashFor(alg)
 	if err != nil {
 		return nil, err
+	}
+	if rand == nil {
+		rand = cryptorand.Reader
 	}
 	protected := MarshalProtected(alg, kid)
 	d := digest(h, protected, payload, nil)

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"crypto"
+	"crypto/x509"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/b5m5/travelcred/issuer"
+	"github.com/b5m5/travelcred/trustlist"
+)
+
+func newKeygenCmd(e env) *cobra.Command {
+	var country, role, usage, alg, out, cscaKey, cscaCert, at string
+	var validFor time.Duration
+	cmd := &cobra.Command{
+		Use:   "keygen --country CC --role csca|dsc [--usage v,t,r] [--alg ES256|PS256] --out DIR",
+		Short: "Create a CSCA or a DSC key pair and certificate",
+		Long: `keygen creates a key pair and certificate in DIR as CC-ROLE.key (PKCS #8
+PEM, mode 0600) and CC-ROLE.crt (PEM).
+
+  --role csca  a self-signed Country Signing CA
+  --role dsc   a Document Signer Certificate signed by the country's CSCA
+               (--csca-key/--csca-cert, default DIR/CC-csca.key and .crt),
+               carrying the HCERT key-usage OIDs of --usage`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			country = strings.ToUpper(country)
+			if out == "" {
+				return usageErr("--out DIR is required")
+			}
+			now := time.Now()
+			if at != "" {
+				t, err := time.Parse(time.RFC3339, at)
+				if err != nil {
+					return usageErr("--at: %v", err)
+				}
+				now = t
+			}
+			u := trustlist.UsageAll
+			if usage != "" {
+				var ok bool
+				if u, ok = trustlist.ParseUsage(usage); !ok {
+					return usageErr("--usage %q: want a comma-separated list of v, t, r", usage)
+				}
+			}
+			if err := os.MkdirAll(out, 0o755); err != nil {
+				return &exitError{code: exitUsage, err: err}
+			}
+			var key crypto.Signer
+			var cert *x509.Certificate
+			var err error
+			switch role {
+			case "csca":
+				if validFor == 0 {
+					validFor = 10 * 365 * 24 * time.Hour
+				}
+				if key, err = issuer.GenerateKey(alg); err != nil {
+					return usageErr("%v", err)
+				}
+				cert, err = issuer.CreateCSCA(key, issuer.CertOptions{Country: country, NotBefore: now, NotAfter: now.Add(validFor)})
+			case "dsc":
+				if validFor == 0 {
+					validFor = 2 * 365 * 24 * time.Hour
+				}
+				if cscaKey == "" {
+					cscaKey = filepath.Join(out, country+"-csca.key")
+				}
+				if cscaCert == "" {
+					cscaCert = filepath.Join(out, country+"-csca.crt")
+				}
+				ck, err := issuer.LoadKeyFile(cscaKey)
+				if err != nil {
+					return &exitError{code: exitUsage, err: err}
+				}
+				cc, err := issuer.LoadCertificateFile(cscaCert)
+				if err != nil {
+					return &exitError{code: exitUsage, err: err}
+				}
+				if key, err = issuer.GenerateKey(alg); err != nil {
+					return usageErr("%v", err)
+				}
+				notAfter := now.Add(validFor)
+				if notAfter.After(cc.NotAfter) {
+					notAfter = cc.NotAfter
+				}
+				cert, err = issuer.CreateDSC(key.Public(), cc, ck, issuer.CertOptions{Country: country, NotBefore: now, NotAfter: notAfter, Usage: u})
+				if err != nil {
+					return &exitError{code: exitUsage, err: err}
+				}
+			case "root", "publisher":
+				return usageErr("--role %s belongs to the federated trust list, which this build does not have yet", role)
+			default:
+				return usageErr("--role %q: want csca or dsc", role)
+			}
+			if err != nil {
+				return &exitError{code: exitUsage, err: err}
+			}
+			base := filepath.Join(out, country+"-"+role)
+			if err := issuer.WriteKeyFile(base+".key", key); err != nil {
+				return &exitError{code: exitUsage, err: err}
+			}
+			if err := os.WriteFile(base+".crt", issuer.MarshalCertificatePEM(cert), 0o644); err != nil {
+				return &exitError{code: exitUsage, err: err}
+			}
+			fmt.Fprintf(e.stdout, "%s.key\n%s.crt\n", base, base)
+			if role == "dsc" {
+				fmt.Fprintf(e.stdout, "kid %x (base64 %s), usage %s, valid %s to %s\n",
+					trustlist.HCERTKeyID(cert.Raw), b64(trustlist.HCERTKeyID(cert.Raw)), trustlist.CertificateUsage(cert),
+					cert.NotBefore.UTC().Format(time.RFC3339), cert.NotAfter.UTC().Format(time.RFC3339))
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&country, "country", "", "ISO 3166-1 alpha-2 country code (required)")
+	f.StringVar(&role, "role", "", "csca or dsc (required)")
+	f.StringVar(&usage, "usage", "", "credential types a DSC may sign: v,t,r (default all)")
+	f.StringVar(&alg, "alg", "ES256", "ES256 (ECDSA P-256) or PS256 (RSA 3072)")
+	f.StringVar(&out, "out", "", "output folder (required)")
+	f.StringVar(&cscaKey, "csca-key", "", "CSCA private key for --role dsc (default DIR/CC-csca.key)")
+	f.StringVar(&cscaCert, "csca-cert", "", "CSCA certificate for --role dsc (default DIR/CC-csca.crt)")
+	f.DurationVar(&validFor, "valid-for", 0, "certificate lifetime (default 10 years for a CSCA, 2 years for a DSC)")
+	f.StringVar(&at, "at", "", "notBefore as RFC 3339 (default now)")
+	cmd.MarkFlagRequired("country")
+	cmd.MarkFlagRequired("role")
+	return cmd
+}

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/b5m5/travelcred/internal/limits"
+	"github.com/b5m5/travelcred/testvectors"
+	"github.com/b5m5/travelcred/trustlist"
+	"github.com/b5m5/travelcred/verifier"
+)
+
+// loadTrust opens the trust source named by --trust: "demo", or PEM DSC
+// certificate files and folders (comma-separated).
+func loadTrust(e env, spec string) (trustlist.Source, error) {
+	switch spec {
+	case "":
+		return nil, usageErr("--trust is required: a PEM certificate file or folder of DSCs, or demo (there is no default trust)")
+	case "demo":
+		fmt.Fprintln(e.stderr, testvectors.DemoWarning)
+		t, err := testvectors.DemoTrust()
+		if err != nil {
+			return nil, &exitError{code: exitUsage, err: err}
+		}
+		return t, nil
+	}
+	if strings.HasPrefix(spec, "http://") || strings.HasPrefix(spec, "https://") {
+		return nil, usageErr("--trust %s: fetching trust lists arrives with the federated trust list; give a local file", spec)
+	}
+	t, err := trustlist.LoadPEM(strings.Split(spec, ",")...)
+	if err != nil {
+		return nil, &exitError{code: exitUsage, err: err}
+	}
+	return t, nil
+}
+
+// input is one credential to verify: text or image bytes, and a label.
+type input struct {
+	label string
+	text  string
+	image []byte
+}
+
+func isImage(b []byte) bool {
+	return bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")) || bytes.HasPrefix(b, []byte{0xff, 0xd8, 0xff}) ||
+		bytes.HasPrefix(b, []byte("GIF87a")) || bytes.HasPrefix(b, []byte("GIF89a"))
+}
+
+// readLines turns text into one input per non-empty line, dropping the
+// line terminator (CR LF or LF) only.
+func readLines(label string, r io.Reader, emit func(input)) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64<<10), limits.QRText+2)
+	n := 0
+	for sc.Scan() {
+		n++
+		line := strings.TrimRight(sc.Text(), "\r")
+		if line == "" {
+			continue
+		}
+		emit(input{label: fmt.Sprintf("%s:%d", label, n), text: line})
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("%s: line %d: %w", label, n+1, err)
+	}
+	return nil
+}
+
+func newVerifyCmd(e env) *cobra.Command {
+	var trustSpec, at string
+	var asJSON bool
+	var skew time.Duration
+	cmd := &cobra.Command{
+		Use:   "verify --trust FILE|DIR|demo [--at RFC3339] [--json] INPUT...",
+		Short: "Verify credentials given as text, text files, QR images, or - (standard input, one per line)",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			trust, err := loadTrust(e, trustSpec)
+			if err != nil {
+				return err
+			}
+			opts := []verifier.Option{verifier.WithSkew(skew)}
+			if at != "" {
+				t, err := time.Parse(time.RFC3339, at)
+				if err != nil {
+					return usageErr("--at: %v", err)
+				}
+				opts = append(opts, verifier.WithClock(func() time.Time { return t }))
+			}
+			v, err := verifier.New(trust, opts...)
+			if err != nil {
+				return &exitError{code: exitUsage, err: err}
+			}
+			allValid := true
+			enc := json.NewEncoder(e.stdout)
+			check := func(in input) {
+				var res *verifier.Result
+				var err error
+				if in.image != nil {
+					res, err = v.VerifyImage(in.image)
+				} else {
+					res, err = v.Verify(in.text)
+				}
+				verdict := verifier.NewVerdict(res, err)
+				allValid = allValid && verdict.Valid
+				if asJSON {
+					enc.Encode(struct {
+						Input string `json:"input"`
+						verifier.Verdict
+					}{in.label, verdict})
+					return
+				}
+				printVerdict(e, in.label, verdict)
+			}
+			for i, arg := range args {
+				switch {
+				case arg == "-":
+					if err := readLines("stdin", e.stdin, check); err != nil {
+						return &exitError{code: exitUsage, err: err}
+					}
+				case looksLikeCredential(arg):
+					check(input{label: fmt.Sprintf("arg%d", i+1), text: arg})
+				default:
+					data, err := os.ReadFile(arg)
+					if err != nil {
+						return &exitError{code: exitUsage, err: fmt.Errorf("%s is neither credential text nor a readable file: %w", arg, err)}
+					}
+					if isImage(data) {
+						check(input{label: arg, image: data})
+						continue
+					}
+					if err := readLines(arg, bytes.NewReader(data), check); err != nil {
+						return &exitError{code: exitUsage, err: err}
+					}
+				}
+			}
+			if !allValid {
+				return errInvalid
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&trustSpec, "trust", "", "trusted DSC certificates: PEM file(s) or folder(s), comma-separated, or demo")
+	f.StringVar(&at, "at", "", "verify as of this RFC 3339 time instead of now")
+	f.BoolVar(&asJSON, "json", false, "print one JSON object per input")
+	f.DurationVar(&skew, "skew", verifier.DefaultSkew, "allowance for clock differences on iat and exp")
+	return cmd
+}
+
+func looksLikeCredential(s string) bool {
+	for _, p := range []string{"HC", "NZCP:", "shc:/", "{"} {
+		if strings.HasPrefix(s, p) && len(s) > 5 {
+			if _, err := os.Stat(s); err != nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func printVerdict(e env, label string, v verifier.Verdict) {
+	if !v.Valid {
+		fmt.Fprintf(e.stdout, "INVALID %s: %s (%s): %s\n", label, v.Reason, v.Class, v.Detail)
+		return
+	}
+	c := v.Credential
+	name := c.Holder.FamilyNameStd
+	if name == "" {
+		name = c.Holder.FamilyName
+	}
+	fmt.Fprintf(e.stdout, "VALID   %s: %s %s %s, holder %s %s, born %s, kid %s (%s), issued %s, expires %s, trust %s\n",
+		label, v.Format, v.Country, c.Type, name, c.Holder.GivenNameStd, c.DateOfBirth, b64(v.KeyID), v.Alg,
+		v.IssuedAt.Format(time.RFC3339), v.ExpiresAt.Format(time.RFC3339), v.Trust.Freshness)
+}
