@@ -46,12 +46,10 @@ func NewStatic(keys ...*Key) *Static {
 // usage from the extended key usage OIDs and the validity from the
 // certificate.
 //
-// A CA certificate (basic constraints CA true) is refused: a CSCA signs
-// DSCs, never credentials.
+// Basic constraints are not checked: some countries' signers are marked as
+// CAs (the ES and LV dgc-testdata signers are), and EU verifiers accept
+// them. The trust list, not the certificate, says what signs credentials.
 func KeyFromCertificate(cert *x509.Certificate) (*Key, error) {
-	if cert.IsCA {
-		return nil, fmt.Errorf("trustlist: certificate %q is a CA certificate, not a document signer", cert.Subject)
-	}
 	switch pub := cert.PublicKey.(type) {
 	case *ecdsa.PublicKey:
 	case *rsa.PublicKey:
@@ -115,11 +113,12 @@ func ParsePEM(data []byte) ([]*x509.Certificate, error) {
 }
 
 // LoadPEM builds a source from PEM files, or from every *.pem and *.crt
-// file of the directories among paths. CA certificates found in a
-// directory are skipped (a folder often holds the CSCA beside its DSCs);
-// one named directly is an error.
+// file of the directories among paths. A folder often holds a CSCA beside
+// the DSCs it issued: a certificate from a folder that signed another
+// certificate of the set is taken as that CA and not trusted to sign
+// credentials itself. Files named directly are always loaded.
 func LoadPEM(paths ...string) (*Static, error) {
-	var certs []*x509.Certificate
+	var certs, fromDirs []*x509.Certificate
 	for _, p := range paths {
 		files := []string{p}
 		if st, err := os.Stat(p); err != nil {
@@ -151,17 +150,36 @@ func LoadPEM(paths ...string) (*Static, error) {
 				return nil, fmt.Errorf("%s: %w", f, err)
 			}
 			for _, c := range cs {
-				if c.IsCA && f != p {
+				if f != p {
+					fromDirs = append(fromDirs, c)
 					continue
 				}
 				certs = append(certs, c)
 			}
 		}
 	}
+	for _, c := range fromDirs {
+		if !issuedAnother(c, fromDirs) {
+			certs = append(certs, c)
+		}
+	}
 	if len(certs) == 0 {
 		return nil, errors.New("trustlist: no certificates found")
 	}
 	return FromCertificates(certs...)
+}
+
+// issuedAnother reports whether ca signed one of the other certificates.
+func issuedAnother(ca *x509.Certificate, certs []*x509.Certificate) bool {
+	if !ca.IsCA {
+		return false
+	}
+	for _, c := range certs {
+		if c != ca && c.CheckSignatureFrom(ca) == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // Lookup implements Source.

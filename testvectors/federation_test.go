@@ -1,0 +1,91 @@
+package testvectors
+
+import (
+	"crypto/x509"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/b5m5/travelcred/issuer"
+	"github.com/b5m5/travelcred/trustlist"
+)
+
+func restrictedDSC(t *testing.T, fed *Federation) *x509.Certificate {
+	t.Helper()
+	m := fed.Members[0]
+	key, err := issuer.GenerateKey("ES256")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := issuer.CreateDSC(key.Public(), m.CSCA, m.CSCAKey, issuer.CertOptions{
+		Country: m.Country, NotBefore: DefaultNow.AddDate(0, -1, 0), NotAfter: DefaultNow.AddDate(1, 0, 0),
+		Usage: trustlist.UsageTest,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestRunDemo(t *testing.T) {
+	dir := t.TempDir()
+	rep, err := RunDemo(dir, func() time.Time { return DefaultNow })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() {
+		t.Fatalf("demo rows not as expected: %+v %+v", rep.Rows, rep.Tampered)
+	}
+	if len(rep.Rows) != 15 || len(rep.Tampered) != 2 {
+		t.Fatalf("got %d rows and %d tampered, want 15 and 2", len(rep.Rows), len(rep.Tampered))
+	}
+	if rep.Tampered[1].Reason != "bad_signature" {
+		t.Errorf("payload tamper gave %q, want bad_signature", rep.Tampered[1].Reason)
+	}
+	algs := map[string]bool{}
+	for _, r := range rep.Rows {
+		algs[r.Alg] = true
+		if _, err := os.Stat(r.QRFile); err != nil {
+			t.Error(err)
+		}
+	}
+	if !algs["ES256"] || !algs["PS256"] {
+		t.Errorf("demo should show both algorithms, got %v", algs)
+	}
+	for _, cc := range Countries {
+		st, err := os.Stat(filepath.Join(dir, cc+"-dsc.key"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm() != 0o600 {
+			t.Errorf("%s key mode %v, want 0600", cc, st.Mode().Perm())
+		}
+	}
+	// A second run in the same folder refuses to overwrite keys.
+	if _, err := RunDemo(dir, nil); err == nil {
+		t.Error("RunDemo overwrote existing keys")
+	}
+}
+
+func TestDemoFederation(t *testing.T) {
+	fed, err := DemoFederation(func() time.Time { return time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fed.Members) != 5 || fed.Trust.Len() != 5 {
+		t.Fatalf("got %d members, %d keys", len(fed.Members), fed.Trust.Len())
+	}
+	for _, m := range fed.Members {
+		if !strings.Contains(m.DSC.Subject.CommonName, "DEMO") || m.DSC.Subject.Country[0] != m.Country {
+			t.Errorf("%s: unexpected subject %v", m.Country, m.DSC.Subject)
+		}
+		if _, err := m.Issuer.Issue(SamplePayload("v", m.Country)); err != nil {
+			t.Errorf("%s: %v", m.Country, err)
+		}
+	}
+	if !strings.Contains(DemoWarning, "DEMO") {
+		t.Error("warning does not say DEMO")
+	}
+}
