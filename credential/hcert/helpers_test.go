@@ -6,9 +6,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
 	"errors"
-	"math/big"
 	"strings"
 	"sync"
 	"testing"
@@ -215,12 +213,3 @@ func wantDetail(t testing.TB, err error, subs ...string) {
 		}
 	}
 }
-
-// kidOf is the HCERT key id of a DER certificate, for cross-checks.
-func kidOf(der []byte) []byte {
-	sum := sha256.Sum256(der)
-	return sum[:8]
-}
-
-var _ = kidOf
-var _ = big.NewInt
