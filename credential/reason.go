@@ -7,7 +7,9 @@ import "errors"
 // so they never change meaning once published.
 type Reason string
 
-// Reason codes, grouped by class.
+// Reason codes, grouped by class. Each is produced somewhere and tested;
+// codes for later capabilities (trust-list staleness, credential
+// revocation, transport damage) are added with them.
 const (
 	// Malformed input: the text or image is not a well-formed credential.
 	ReasonBadPrefix      Reason = "bad_prefix"      // unknown or unsupported prefix
@@ -18,16 +20,14 @@ const (
 	ReasonBadCBOR        Reason = "bad_cbor"        // CBOR not well formed or not strict
 	ReasonBadClaims      Reason = "bad_claims"      // CWT claims missing or of the wrong type
 	ReasonSchema         Reason = "schema"          // payload breaks the DCC schema rules
-	ReasonInputMangled   Reason = "input_mangled"   // damaged in transport (scanner, keyboard layout)
 	ReasonBadImage       Reason = "bad_image"       // no readable credential QR code in the image
 
 	// Untrusted: the credential is well formed but cannot be authenticated.
-	ReasonUnsupportedAlg Reason = "unsupported_alg" // alg missing from the protected header or not allowed
+	ReasonUnsupportedAlg Reason = "unsupported_alg" // alg not accepted, or contradicted by the unprotected header
 	ReasonUnknownKey     Reason = "unknown_key"     // no trusted key has this key id
 	ReasonBadSignature   Reason = "bad_signature"   // no candidate key verifies the signature
 	ReasonKeyUsage       Reason = "key_usage"       // the key may not sign this credential type
 	ReasonKeyNotValid    Reason = "key_not_valid"   // the key was not valid when the credential was issued
-	ReasonTrustStale     Reason = "trust_list_stale"
 
 	// Expired: authenticated, but outside its validity window.
 	ReasonExpired     Reason = "expired"
@@ -35,8 +35,18 @@ const (
 
 	// Revoked: authenticated, but the key or the credential was revoked.
 	ReasonKeyRevoked Reason = "key_revoked"
-	ReasonRevoked    Reason = "revoked"
 )
+
+// Reasons returns every reason code, in the order above.
+func Reasons() []Reason {
+	return []Reason{
+		ReasonBadPrefix, ReasonBadBase45, ReasonBadCompression, ReasonTooLarge, ReasonBadCOSE,
+		ReasonBadCBOR, ReasonBadClaims, ReasonSchema, ReasonBadImage,
+		ReasonUnsupportedAlg, ReasonUnknownKey, ReasonBadSignature, ReasonKeyUsage, ReasonKeyNotValid,
+		ReasonExpired, ReasonNotYetValid,
+		ReasonKeyRevoked,
+	}
+}
 
 // Class sentinels. Every reason belongs to exactly one class, and errors
 // carrying a reason match their class with errors.Is.
@@ -52,11 +62,11 @@ var (
 func (r Reason) Class() error {
 	switch r {
 	case ReasonUnsupportedAlg, ReasonUnknownKey, ReasonBadSignature, ReasonKeyUsage,
-		ReasonKeyNotValid, ReasonTrustStale:
+		ReasonKeyNotValid:
 		return ErrUntrusted
 	case ReasonExpired, ReasonNotYetValid:
 		return ErrExpired
-	case ReasonKeyRevoked, ReasonRevoked:
+	case ReasonKeyRevoked:
 		return ErrRevoked
 	}
 	return ErrMalformed
