@@ -175,7 +175,12 @@ func (d *Decoder) DecodeInto(m *Message, text string, buf []byte) ([]byte, error
 	if err := ParseCOSEInto(m, raw); err != nil {
 		return buf, err
 	}
-	return raw[:0], nil
+	// Hand back whichever buffer is larger: the inflated bytes may have
+	// outgrown buf and moved.
+	if cap(raw) > cap(buf) {
+		return raw[:0], nil
+	}
+	return buf[:0], nil
 }
 
 // ParseCOSE parses a COSE_Sign1 message: tag 18, untagged, or tag 61
@@ -250,7 +255,8 @@ func ParseCOSEInto(m *Message, b []byte) error {
 }
 
 func coseErr(detail string, err error) error {
-	if errors.Is(err, cborx.ErrTruncated) || errors.Is(err, cborx.ErrIndefinite) || errors.Is(err, cborx.ErrReserved) {
+	if errors.Is(err, cborx.ErrTruncated) || errors.Is(err, cborx.ErrIndefinite) || errors.Is(err, cborx.ErrReserved) ||
+		errors.Is(err, cborx.ErrTooDeep) {
 		if detail == "" {
 			return newErr(credential.ReasonBadCBOR, "", err)
 		}
@@ -394,11 +400,18 @@ func readLabel(r *cborx.Reader) (label int64, isInt bool, err error) {
 }
 
 // labelSet detects duplicate labels in a header or claims map. Maps in
-// COSE headers are small, so a fixed array avoids allocation.
+// COSE headers and CWTs are small, so the first labels live in a fixed
+// array; larger maps spill into a slice.
 type labelSet struct {
-	n    int
-	keys [16]int64
-	txt  [16]bool
+	n     int
+	keys  [16]int64
+	txt   [16]bool
+	spill []labelEntry
+}
+
+type labelEntry struct {
+	key int64
+	txt bool
 }
 
 func (s *labelSet) add(label int64, isInt bool) error {
@@ -407,11 +420,17 @@ func (s *labelSet) add(label int64, isInt bool) error {
 			return newErr(credential.ReasonBadCBOR, fmt.Sprintf("duplicate map key %d", label), nil)
 		}
 	}
-	if s.n == len(s.keys) {
-		return newErr(credential.ReasonBadCOSE, "map has too many entries", nil)
+	for _, e := range s.spill {
+		if e.key == label && e.txt == !isInt {
+			return newErr(credential.ReasonBadCBOR, fmt.Sprintf("duplicate map key %d", label), nil)
+		}
 	}
-	s.keys[s.n], s.txt[s.n] = label, !isInt
-	s.n++
+	if s.n < len(s.keys) {
+		s.keys[s.n], s.txt[s.n] = label, !isInt
+		s.n++
+		return nil
+	}
+	s.spill = append(s.spill, labelEntry{label, !isInt})
 	return nil
 }
 
@@ -527,11 +546,14 @@ func (c *Claims) parseHCert(r *cborx.Reader) error {
 
 func claimsErr(detail string, err error) error {
 	var te *cborx.TypeError
-	if errors.As(err, &te) {
+	if errors.As(err, &te) || errors.Is(err, errDateRange) {
 		return newErr(credential.ReasonBadClaims, detail, err)
 	}
 	return newErr(credential.ReasonBadCBOR, detail, err)
 }
+
+// errDateRange marks a NumericDate that is well-formed CBOR but no date.
+var errDateRange = errors.New("NumericDate out of range")
 
 // numericDate reads a NumericDate (RFC 8392): seconds since the epoch as an
 // integer or a floating-point number.
@@ -541,7 +563,7 @@ func numericDate(r *cborx.Reader) (time.Time, error) {
 		return time.Time{}, err
 	}
 	if math.IsNaN(v) || math.IsInf(v, 0) || v < -(1<<62) || v > 1<<62 {
-		return time.Time{}, fmt.Errorf("NumericDate %v out of range", v)
+		return time.Time{}, fmt.Errorf("%w: %v", errDateRange, v)
 	}
 	if !isFloat {
 		return time.Unix(int64(v), 0).UTC(), nil
