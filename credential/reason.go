@@ -23,11 +23,13 @@ const (
 	ReasonBadImage       Reason = "bad_image"       // no readable credential QR code in the image
 
 	// Untrusted: the credential is well formed but cannot be authenticated.
-	ReasonUnsupportedAlg Reason = "unsupported_alg" // alg not accepted, or contradicted by the unprotected header
-	ReasonUnknownKey     Reason = "unknown_key"     // no trusted key has this key id
-	ReasonBadSignature   Reason = "bad_signature"   // no candidate key verifies the signature
-	ReasonKeyUsage       Reason = "key_usage"       // the key may not sign this credential type
-	ReasonKeyNotValid    Reason = "key_not_valid"   // the key was not valid when the credential was issued
+	ReasonUnsupportedAlg Reason = "unsupported_alg"  // alg not accepted, or contradicted by the unprotected header
+	ReasonUnknownKey     Reason = "unknown_key"      // no trusted key has this key id
+	ReasonBadSignature   Reason = "bad_signature"    // no candidate key verifies the signature
+	ReasonKeyUsage       Reason = "key_usage"        // the key may not sign this credential type
+	ReasonKeyNotValid    Reason = "key_not_valid"    // the key was not valid when the credential was issued
+	ReasonTrustStale     Reason = "trust_list_stale" // the trust list is expired or older than the allowed age
+	ReasonSuspectClock   Reason = "suspect_clock"    // the clock is earlier than the trust list's issue time
 
 	// Expired: authenticated, but outside its validity window.
 	ReasonExpired     Reason = "expired"
@@ -43,6 +45,7 @@ func Reasons() []Reason {
 		ReasonBadPrefix, ReasonBadBase45, ReasonBadCompression, ReasonTooLarge, ReasonBadCOSE,
 		ReasonBadCBOR, ReasonBadClaims, ReasonSchema, ReasonBadImage,
 		ReasonUnsupportedAlg, ReasonUnknownKey, ReasonBadSignature, ReasonKeyUsage, ReasonKeyNotValid,
+		ReasonTrustStale, ReasonSuspectClock,
 		ReasonExpired, ReasonNotYetValid,
 		ReasonKeyRevoked,
 	}
@@ -62,7 +65,7 @@ var (
 func (r Reason) Class() error {
 	switch r {
 	case ReasonUnsupportedAlg, ReasonUnknownKey, ReasonBadSignature, ReasonKeyUsage,
-		ReasonKeyNotValid:
+		ReasonKeyNotValid, ReasonTrustStale, ReasonSuspectClock:
 		return ErrUntrusted
 	case ReasonExpired, ReasonNotYetValid:
 		return ErrExpired

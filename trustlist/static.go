@@ -27,14 +27,14 @@ type Static struct {
 
 type lookupKey struct {
 	format credential.Format
-	kid    string
+	ref    string
 }
 
 // NewStatic builds a source from keys.
 func NewStatic(keys ...*Key) *Static {
 	s := &Static{keys: make(map[lookupKey][]*Key, len(keys))}
 	for _, k := range keys {
-		lk := lookupKey{k.Format, string(k.KID)}
+		lk := lookupKey{k.Format, lookupRef(k)}
 		s.keys[lk] = append(s.keys[lk], k)
 		s.count++
 	}

@@ -198,7 +198,7 @@ func key(kid string, country string) *trustlist.Key {
 func TestStaticLookup(t *testing.T) {
 	a1, a2 := key("AAAAAAAA", "GB"), key("AAAAAAAA", "NZ")
 	b := key("BBBBBBBB", "AU")
-	nz := &trustlist.Key{KID: []byte("AAAAAAAA"), Format: credential.FormatNZCP, Country: "NZ"}
+	nz := &trustlist.Key{KID: []byte("AAAAAAAA"), Format: credential.FormatNZCP, Country: "NZ", Issuer: "did:web:nz.example"}
 	s := trustlist.NewStatic(a1, b, a2, nz)
 	tests := []struct {
 		name   string
@@ -208,7 +208,9 @@ func TestStaticLookup(t *testing.T) {
 	}{
 		{"colliding kid gives every key, in order", credential.FormatHCERT, []byte("AAAAAAAA"), []*trustlist.Key{a1, a2}},
 		{"single key", credential.FormatHCERT, []byte("BBBBBBBB"), []*trustlist.Key{b}},
-		{"other format", credential.FormatNZCP, []byte("AAAAAAAA"), []*trustlist.Key{nz}},
+		{"other format, looked up by issuer#kid", credential.FormatNZCP, trustlist.KeyRef(credential.FormatNZCP, "did:web:nz.example", []byte("AAAAAAAA")), []*trustlist.Key{nz}},
+		{"other format, kid alone", credential.FormatNZCP, []byte("AAAAAAAA"), nil},
+		{"other format, another issuer", credential.FormatNZCP, trustlist.KeyRef(credential.FormatNZCP, "did:web:evil.example", []byte("AAAAAAAA")), nil},
 		{"unknown kid", credential.FormatHCERT, []byte("CCCCCCCC"), nil},
 		{"prefix of a kid", credential.FormatHCERT, []byte("AAAA"), nil},
 		{"empty kid", credential.FormatHCERT, nil, nil},

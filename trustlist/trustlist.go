@@ -163,9 +163,18 @@ const (
 
 // Status is a trust source's freshness at a moment.
 type Status struct {
-	Freshness Freshness     `json:"freshness"`
-	Age       time.Duration `json:"age,omitempty"`
-	Sequence  int64         `json:"sequence,omitempty"`
+	Freshness Freshness `json:"freshness"`
+	// Age is how long ago the list was issued.
+	Age        time.Duration `json:"age,omitempty"`
+	Sequence   int64         `json:"sequence,omitempty"`
+	IssuedAt   time.Time     `json:"issuedAt,omitzero"`
+	NextUpdate time.Time     `json:"nextUpdate,omitzero"`
+	ExpiresAt  time.Time     `json:"expiresAt,omitzero"`
+	// SuspectClock reports a clock earlier than the list's issue time
+	// (minus the allowed skew): either the clock or the list is wrong.
+	SuspectClock bool `json:"suspectClock,omitempty"`
+	// Expired reports a list past its expiry.
+	Expired bool `json:"expired,omitempty"`
 }
 
 // Source answers key lookups. Implementations must be safe for concurrent

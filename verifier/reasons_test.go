@@ -114,6 +114,12 @@ func TestEveryReason(t *testing.T) {
 		{name: "expired", reason: credential.ReasonExpired, text: signText(t, gb, claims(t, gb, vacc, iat0, vnow.Add(-time.Hour)))},
 		{name: "not yet valid", reason: credential.ReasonNotYetValid, text: signText(t, gb, claims(t, gb, vacc, vnow.Add(time.Hour), vnow.AddDate(0, 1, 0)))},
 		{name: "key revoked", reason: credential.ReasonKeyRevoked, text: validText, v: newVerifier(t, revoked), detail: "key compromise"},
+		{name: "trust list expired", reason: credential.ReasonTrustStale, text: validText, detail: "expired",
+			v: newVerifier(t, statusSource{trust, trustlist.Status{Freshness: trustlist.FreshnessStale, Expired: true, ExpiresAt: vnow.Add(-time.Hour)}})},
+		{name: "trust list older than the allowed age", reason: credential.ReasonTrustStale, text: validText, detail: "old",
+			v: newVerifier(t, statusSource{trust, trustlist.Status{Freshness: trustlist.FreshnessStale, Age: 72 * time.Hour}}, verifier.WithMaxTrustAge(48*time.Hour))},
+		{name: "clock before the trust list", reason: credential.ReasonSuspectClock, text: validText, detail: "clock",
+			v: newVerifier(t, statusSource{trust, trustlist.Status{Freshness: trustlist.FreshnessFresh, SuspectClock: true, IssuedAt: vnow.Add(time.Hour)}})},
 		{name: "not an image", reason: credential.ReasonBadImage, image: []byte("not an image")},
 		{name: "image without a code", reason: credential.ReasonBadImage, image: blankPNG(t)},
 	}
@@ -160,6 +166,7 @@ func TestEveryReason(t *testing.T) {
 		credential.ReasonBadImage: verifier.ErrMalformed, credential.ReasonUnsupportedAlg: verifier.ErrUntrusted,
 		credential.ReasonUnknownKey: verifier.ErrUntrusted, credential.ReasonBadSignature: verifier.ErrUntrusted,
 		credential.ReasonKeyUsage: verifier.ErrUntrusted, credential.ReasonKeyNotValid: verifier.ErrUntrusted,
+		credential.ReasonTrustStale: verifier.ErrUntrusted, credential.ReasonSuspectClock: verifier.ErrUntrusted,
 		credential.ReasonExpired: verifier.ErrExpired, credential.ReasonNotYetValid: verifier.ErrExpired,
 		credential.ReasonKeyRevoked: verifier.ErrRevoked,
 	}
@@ -167,5 +174,26 @@ func TestEveryReason(t *testing.T) {
 		if r.Class() != class {
 			t.Errorf("%s.Class() = %v, want %v", r, r.Class(), class)
 		}
+	}
+}
+
+// statusSource is a trust source whose status is fixed.
+type statusSource struct {
+	trustlist.Source
+	st trustlist.Status
+}
+
+func (s statusSource) Status(time.Time) trustlist.Status { return s.st }
+
+func TestTrustAgeWithinLimit(t *testing.T) {
+	gb := fedMember(t, "GB")
+	text := signText(t, gb, claims(t, gb, credential.TypeVaccination, iat0, iat0.AddDate(0, 1, 0)))
+	src := statusSource{fedTrust(t), trustlist.Status{Freshness: trustlist.FreshnessStale, Age: 47 * time.Hour}}
+	res, err := newVerifier(t, src, verifier.WithMaxTrustAge(48*time.Hour)).Verify(text)
+	if err != nil {
+		t.Fatalf("47h-old list with a 48h limit: %v", err)
+	}
+	if res.Trust.Freshness != trustlist.FreshnessStale || res.Trust.Age != 47*time.Hour {
+		t.Errorf("result trust %+v, want stale with its age", res.Trust)
 	}
 }

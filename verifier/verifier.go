@@ -121,6 +121,11 @@ func WithSkew(d time.Duration) Option {
 	return func(v *Verifier) { v.skew = max(d, 0) }
 }
 
+// WithMaxTrustAge refuses verification with reason trust_list_stale when
+// the trust list was issued longer ago than d (zero: no limit beyond the
+// list's own expiry, which is always enforced).
+func WithMaxTrustAge(d time.Duration) Option { return func(v *Verifier) { v.maxAge = d } }
+
 // WithMaxTextLen lowers the accepted credential text length (bytes).
 func WithMaxTextLen(n int) Option { return func(v *Verifier) { v.dec.MaxTextLen = n } }
 
@@ -129,11 +134,12 @@ func WithMaxInflated(n int) Option { return func(v *Verifier) { v.dec.MaxInflate
 
 // Verifier verifies credentials against a trust source.
 type Verifier struct {
-	trust trustlist.Source
-	now   func() time.Time
-	skew  time.Duration
-	dec   hcert.Decoder
-	bufs  sync.Pool // of *scratch
+	trust  trustlist.Source
+	now    func() time.Time
+	skew   time.Duration
+	maxAge time.Duration
+	dec    hcert.Decoder
+	bufs   sync.Pool // of *scratch
 }
 
 type scratch struct {
@@ -231,6 +237,11 @@ func (v *Verifier) verifyHCERT(text string) (*Result, *Error) {
 	if len(m.KID) == 0 {
 		return nil, fail(credential.ReasonUnknownKey, "the credential names no key id")
 	}
+	now := v.now()
+	status := v.trust.Status(now)
+	if e := v.checkTrust(status, now); e != nil {
+		return nil, e
+	}
 	candidates := v.trust.Lookup(credential.FormatHCERT, m.KID)
 	if len(candidates) == 0 {
 		return nil, fail(credential.ReasonUnknownKey, "no trusted key has kid %x", m.KID)
@@ -298,7 +309,6 @@ func (v *Verifier) verifyHCERT(text string) (*Result, *Error) {
 		return nil, fail(credential.ReasonKeyNotValid, "issued at %s, outside the key's validity %s to %s",
 			stamp(c.IssuedAt), stamp(key.NotBefore), stamp(key.NotAfter))
 	}
-	now := v.now()
 	if c.IssuedAt.After(now.Add(v.skew)) {
 		return nil, fail(credential.ReasonNotYetValid, "issued at %s, after now (%s)", stamp(c.IssuedAt), stamp(now))
 	}
@@ -313,9 +323,28 @@ func (v *Verifier) verifyHCERT(text string) (*Result, *Error) {
 		Alg:        alg.String(),
 		IssuedAt:   c.IssuedAt,
 		ExpiresAt:  c.ExpiresAt,
-		Trust:      v.trust.Status(now),
+		Trust:      status,
 		Key:        key,
 	}, nil
+}
+
+// checkTrust refuses to verify against a trust list that is expired,
+// older than the allowed age, or issued after the clock's time.
+func (v *Verifier) checkTrust(st trustlist.Status, now time.Time) *Error {
+	if st.SuspectClock {
+		return fail(credential.ReasonSuspectClock, "the clock (%s) is earlier than the trust list's issue time (%s): check the device clock",
+			stamp(now), stamp(st.IssuedAt))
+	}
+	if st.Expired {
+		if st.ExpiresAt.IsZero() {
+			return fail(credential.ReasonTrustStale, "no trust list has been loaded")
+		}
+		return fail(credential.ReasonTrustStale, "the trust list expired at %s", stamp(st.ExpiresAt))
+	}
+	if v.maxAge > 0 && st.Freshness != trustlist.FreshnessStatic && st.Age > v.maxAge {
+		return fail(credential.ReasonTrustStale, "the trust list is %s old, over the %s allowed", st.Age.Round(time.Minute), v.maxAge)
+	}
+	return nil
 }
 
 func revokedDetail(k *trustlist.Key) string {

@@ -1,0 +1,217 @@
+package trustlist
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/b5m5/travelcred/credential"
+)
+
+// Cache holds the current federated list, loaded from a file or an https
+// URL, and refreshes it. A list that fails verification never replaces the
+// last good one. Cache implements Source; before the first successful load
+// it holds no keys.
+//
+// NewCache starts nothing: call Refresh to load once, and Run to refresh
+// on an interval until its context ends.
+type Cache struct {
+	location string
+	anchor   *VerifiedAnchor
+	opts     CacheOptions
+
+	mu    sync.Mutex // serialises refreshes and guards state and etag
+	state State
+	etag  string
+
+	list atomic.Pointer[List]
+}
+
+// CacheOptions configure a Cache.
+type CacheOptions struct {
+	// Client fetches https URLs (http.DefaultClient when nil).
+	Client *http.Client
+	// Clock gives the verification time (time.Now when nil).
+	Clock func() time.Time
+	// Interval between refreshes in Run (1 hour when zero).
+	Interval time.Duration
+	// OnError receives every refresh failure; the last good list stays.
+	OnError func(error)
+	// OnUpdate is called after a new list is accepted.
+	OnUpdate func(*List)
+	// State seeds the rollback state (sequences already accepted).
+	State *State
+	// MaxSize lowers MaxDocumentSize.
+	MaxSize int
+	// Skew is the clock allowance (DefaultSkew when zero).
+	Skew time.Duration
+}
+
+// NewCache returns a cache for the list at location (a file path or an
+// http(s) URL), verified against anchor.
+func NewCache(location string, anchor *VerifiedAnchor, opts CacheOptions) (*Cache, error) {
+	if anchor == nil {
+		return nil, errors.New("trustlist: a cache needs an anchor")
+	}
+	if location == "" {
+		return nil, errors.New("trustlist: no list location")
+	}
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+	if opts.Interval <= 0 {
+		opts.Interval = time.Hour
+	}
+	c := &Cache{location: location, anchor: anchor, opts: opts}
+	if opts.State != nil {
+		c.state = *opts.State
+	}
+	return c, nil
+}
+
+// ErrNotModified is returned by Refresh when the server answered 304.
+var ErrNotModified = errors.New("trustlist: not modified")
+
+// Refresh loads the list once. On success it becomes the current list; on
+// any failure the current list stays and the error is returned (and given
+// to OnError).
+func (c *Cache) Refresh(ctx context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	err := c.refresh(ctx)
+	if err != nil && !errors.Is(err, ErrNotModified) && c.opts.OnError != nil {
+		c.opts.OnError(err)
+	}
+	return err
+}
+
+func (c *Cache) refresh(ctx context.Context) error {
+	data, etag, err := c.fetch(ctx)
+	if err != nil {
+		return err
+	}
+	st := c.state // copy: verification must not touch the accepted state
+	l, err := VerifyFederated(c.anchor, data, VerifyOptions{At: c.opts.Clock(), State: &st, MaxSize: c.opts.MaxSize, Skew: c.opts.Skew})
+	if err != nil {
+		return fmt.Errorf("trustlist: %s: %w", c.location, err)
+	}
+	c.state.Accept(l)
+	c.etag = etag
+	c.list.Store(l)
+	if c.opts.OnUpdate != nil {
+		c.opts.OnUpdate(l)
+	}
+	return nil
+}
+
+func (c *Cache) maxSize() int64 {
+	if c.opts.MaxSize > 0 && c.opts.MaxSize < MaxDocumentSize {
+		return int64(c.opts.MaxSize)
+	}
+	return MaxDocumentSize
+}
+
+func (c *Cache) fetch(ctx context.Context) ([]byte, string, error) {
+	if !strings.HasPrefix(c.location, "https://") && !strings.HasPrefix(c.location, "http://") {
+		f, err := os.Open(c.location)
+		if err != nil {
+			return nil, "", fmt.Errorf("trustlist: %w", err)
+		}
+		defer f.Close()
+		data, err := io.ReadAll(io.LimitReader(f, c.maxSize()+1))
+		if err != nil {
+			return nil, "", fmt.Errorf("trustlist: %w", err)
+		}
+		if int64(len(data)) > c.maxSize() {
+			return nil, "", fmt.Errorf("%w: %s is over %d bytes", ErrTooLarge, c.location, c.maxSize())
+		}
+		return data, "", nil
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.location, nil)
+	if err != nil {
+		return nil, "", fmt.Errorf("trustlist: %w", err)
+	}
+	if c.etag != "" && c.list.Load() != nil {
+		req.Header.Set("If-None-Match", c.etag)
+	}
+	client := c.opts.Client
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, "", fmt.Errorf("trustlist: fetching %s: %w", c.location, err)
+	}
+	defer resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusOK:
+	case http.StatusNotModified:
+		return nil, "", ErrNotModified
+	default:
+		return nil, "", fmt.Errorf("trustlist: fetching %s: HTTP %s", c.location, resp.Status)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, c.maxSize()+1))
+	if err != nil {
+		return nil, "", fmt.Errorf("trustlist: reading %s: %w", c.location, err)
+	}
+	if int64(len(data)) > c.maxSize() {
+		return nil, "", fmt.Errorf("%w: %s is over %d bytes", ErrTooLarge, c.location, c.maxSize())
+	}
+	return data, resp.Header.Get("ETag"), nil
+}
+
+// Run refreshes the list every Interval until ctx ends. Errors go to
+// OnError; it returns ctx's error.
+func (c *Cache) Run(ctx context.Context) error {
+	t := time.NewTicker(c.opts.Interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+			c.Refresh(ctx)
+		}
+	}
+}
+
+// Current returns the current list, or nil before the first success.
+func (c *Cache) Current() *List { return c.list.Load() }
+
+// State returns a copy of the rollback state, for saving.
+func (c *Cache) State() State {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := State{Anchor: c.state.Anchor, Federated: c.state.Federated, Countries: map[string]int64{}, Revoked: map[string]time.Time{}}
+	for k, v := range c.state.Countries {
+		s.Countries[k] = v
+	}
+	for k, v := range c.state.Revoked {
+		s.Revoked[k] = v
+	}
+	return s
+}
+
+// Lookup implements Source.
+func (c *Cache) Lookup(format credential.Format, ref []byte) []*Key {
+	if l := c.list.Load(); l != nil {
+		return l.Lookup(format, ref)
+	}
+	return nil
+}
+
+// Status implements Source. Before the first load the cache reports an
+// expired, stale list.
+func (c *Cache) Status(now time.Time) Status {
+	if l := c.list.Load(); l != nil {
+		return l.Status(now)
+	}
+	return Status{Freshness: FreshnessStale, Expired: true}
+}

@@ -1,0 +1,221 @@
+package trustlist
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/b5m5/travelcred/credential"
+)
+
+// List is a verified federated list. It implements Source and is safe for
+// concurrent use; it never changes after verification.
+type List struct {
+	FederatedList
+	// Anchor is the anchor the list was verified against.
+	Anchor *VerifiedAnchor
+	// Countries are the verified member lists, by country.
+	Countries map[string]*VerifiedCountryList
+	// Raw is the signed document.
+	Raw   []byte
+	index map[lookupKey][]*Key
+	count int
+	skew  time.Duration
+}
+
+// VerifyFederated checks a federated list against a pinned anchor: the
+// aggregator's signature, then every embedded member list exactly as
+// VerifyCountryList does, the sequences against opts.State, and the list's
+// own validity at opts.At. A failure anywhere refuses the whole list.
+func VerifyFederated(anchor *VerifiedAnchor, data []byte, opts VerifyOptions) (*List, error) {
+	if anchor == nil {
+		return nil, fmt.Errorf("trustlist: no anchor")
+	}
+	doc, err := ParseSigned(data, opts.MaxSize)
+	if err != nil {
+		return nil, err
+	}
+	if len(doc.Signatures) == 0 {
+		return nil, fmt.Errorf("%w: the federated list is not signed", ErrSignature)
+	}
+	for i := range doc.Signatures {
+		h, err := doc.header(i)
+		if err != nil {
+			return nil, err
+		}
+		j, ok := anchor.keys.aggregator[h.KID]
+		if !ok {
+			return nil, fmt.Errorf("%w: federated list signature %d names key %q, not the aggregator's", ErrUnknownSigner, i, h.KID)
+		}
+		if err := doc.verifySignature(i, j.Key); err != nil {
+			return nil, err
+		}
+	}
+	payload, err := doc.PayloadBytes()
+	if err != nil {
+		return nil, err
+	}
+	var fl FederatedList
+	if err := decodeStrict(payload, &fl); err != nil {
+		return nil, err
+	}
+	if fl.Type != TypeFederated || fl.Version != 1 {
+		return nil, fmt.Errorf("%w: type %q version %d is not a federated list", ErrMalformed, fl.Type, fl.Version)
+	}
+	if err := checkTimes("federated list", fl.IssuedAt, fl.ExpiresAt, opts); err != nil {
+		return nil, err
+	}
+	if fl.NextUpdate.Before(fl.IssuedAt) || fl.NextUpdate.After(fl.ExpiresAt) {
+		return nil, fmt.Errorf("%w: nextUpdate %v outside [issuedAt, expiresAt]", ErrMalformed, fl.NextUpdate)
+	}
+	if opts.State != nil && fl.Sequence < opts.State.Federated {
+		return nil, fmt.Errorf("%w: federated list sequence %d, already accepted %d", ErrRollback, fl.Sequence, opts.State.Federated)
+	}
+	l := &List{FederatedList: fl, Anchor: anchor, Countries: map[string]*VerifiedCountryList{},
+		Raw: append([]byte(nil), data...), index: map[lookupKey][]*Key{}, skew: opts.skew()}
+	for i, raw := range fl.Members {
+		cl, err := VerifyCountryList(anchor, raw, opts)
+		if err != nil {
+			return nil, fmt.Errorf("member list %d: %w", i, err)
+		}
+		if l.Countries[cl.Country] != nil {
+			return nil, fmt.Errorf("%w: two lists for %s", ErrMalformed, cl.Country)
+		}
+		l.Countries[cl.Country] = cl
+		for _, k := range cl.Keys {
+			lk := lookupKey{k.Format, lookupRef(k)}
+			l.index[lk] = append(l.index[lk], k)
+			l.count++
+		}
+	}
+	return l, nil
+}
+
+// Lookup implements Source. It does not allocate.
+func (l *List) Lookup(format credential.Format, ref []byte) []*Key {
+	return l.index[lookupKey{format, string(ref)}]
+}
+
+// Len returns the number of keys.
+func (l *List) Len() int { return l.count }
+
+// Status implements Source.
+func (l *List) Status(now time.Time) Status {
+	st := Status{
+		Freshness:  FreshnessFresh,
+		Sequence:   l.Sequence,
+		IssuedAt:   l.IssuedAt,
+		NextUpdate: l.NextUpdate,
+		ExpiresAt:  l.ExpiresAt,
+		Age:        max(now.Sub(l.IssuedAt), 0),
+	}
+	if now.Add(l.skew).Before(l.IssuedAt) {
+		st.SuspectClock = true
+	}
+	if !now.Before(l.NextUpdate) {
+		st.Freshness = FreshnessStale
+	}
+	if now.After(l.ExpiresAt) {
+		st.Expired = true
+	}
+	return st
+}
+
+// Accept records in s the sequences and revocations of a list that was
+// verified with it, so later lists cannot roll them back.
+func (s *State) Accept(l *List) {
+	if s.Countries == nil {
+		s.Countries = map[string]int64{}
+	}
+	if s.Revoked == nil {
+		s.Revoked = map[string]time.Time{}
+	}
+	if l.Sequence > s.Federated {
+		s.Federated = l.Sequence
+	}
+	if l.Anchor != nil && l.Anchor.Sequence > s.Anchor {
+		s.Anchor = l.Anchor.Sequence
+	}
+	for cc, cl := range l.Countries {
+		s.AcceptCountry(cc, cl)
+	}
+}
+
+// AcceptCountry records one member list.
+func (s *State) AcceptCountry(cc string, cl *VerifiedCountryList) {
+	if s.Countries == nil {
+		s.Countries = map[string]int64{}
+	}
+	if s.Revoked == nil {
+		s.Revoked = map[string]time.Time{}
+	}
+	if cl.Sequence > s.Countries[cc] {
+		s.Countries[cc] = cl.Sequence
+	}
+	for _, k := range cl.Keys {
+		if k.Revoked && !k.NotAfter.IsZero() {
+			s.Revoked[revocationID(cc, k)] = k.NotAfter
+		}
+	}
+}
+
+// State is what a verifier remembers between lists: the highest sequences
+// accepted and the revoked keys that must stay revoked until they expire.
+// It is plain data, to be saved as JSON between runs.
+type State struct {
+	Anchor    int64                `json:"anchor"`
+	Federated int64                `json:"federated"`
+	Countries map[string]int64     `json:"countries"`
+	Revoked   map[string]time.Time `json:"revoked"`
+}
+
+// Prune drops remembered revocations of keys that expired before now.
+func (s *State) Prune(now time.Time) {
+	for id, until := range s.Revoked {
+		if !now.Before(until) {
+			delete(s.Revoked, id)
+		}
+	}
+}
+
+// MarshalState encodes s as indented JSON.
+func MarshalState(s *State) ([]byte, error) { return marshalDoc(s) }
+
+// ParseState decodes a saved state.
+func ParseState(b []byte) (*State, error) {
+	var s State
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("trustlist: state: %w", err)
+	}
+	return &s, nil
+}
+
+// Entries returns every entry of every member list, sorted by country,
+// format and kid, for display.
+func (l *List) Entries() []EntryView {
+	var out []EntryView
+	for cc, cl := range l.Countries {
+		for i := range cl.Entries {
+			out = append(out, EntryView{Country: cc, Entry: cl.Entries[i], Key: cl.Keys[i]})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Country != b.Country {
+			return a.Country < b.Country
+		}
+		if a.Entry.Format != b.Entry.Format {
+			return a.Entry.Format < b.Entry.Format
+		}
+		return a.Entry.KID < b.Entry.KID
+	})
+	return out
+}
+
+// EntryView is an entry with its country and parsed key.
+type EntryView struct {
+	Country string
+	Entry   Entry
+	Key     *Key
+}

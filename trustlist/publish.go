@@ -1,0 +1,162 @@
+package trustlist
+
+import (
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/b5m5/travelcred/credential"
+)
+
+// Encode turns a document (an Anchor, CountryList or FederatedList) into
+// an unsigned Signed document whose payload is its indented JSON.
+func Encode(doc any) (*Signed, error) {
+	switch d := doc.(type) {
+	case *Anchor:
+		d.Type, d.Version = TypeAnchor, 1
+	case *CountryList:
+		d.Type, d.Version = TypeCountry, 1
+		if d.Entries == nil {
+			d.Entries = []Entry{}
+		}
+	case *FederatedList:
+		d.Type, d.Version = TypeFederated, 1
+	default:
+		return nil, fmt.Errorf("trustlist: cannot encode %T", doc)
+	}
+	payload, err := marshalDoc(doc)
+	if err != nil {
+		return nil, err
+	}
+	return NewSigned(payload), nil
+}
+
+// DecodePayload reads the payload of a signed document into v without
+// checking any signature: for inspection and for publishers editing their
+// own drafts, never for trust decisions.
+func DecodePayload(data []byte, v any) error {
+	doc, err := ParseSigned(data, 0)
+	if err != nil {
+		return err
+	}
+	payload, err := doc.PayloadBytes()
+	if err != nil {
+		return err
+	}
+	return decodeStrict(payload, v)
+}
+
+// EntryFromCertificate makes an HCERT entry from a DSC: the kid is the first
+// 8 bytes of SHA-256 over the DER, the key a JWK carrying the certificate
+// in x5c, the usage the given one or else the certificate's key-usage OIDs,
+// the validity the certificate's.
+func EntryFromCertificate(cert *x509.Certificate, usage Usage) (Entry, error) {
+	jwkRaw, err := MarshalPublicJWK(cert.PublicKey, cert)
+	if err != nil {
+		return Entry{}, err
+	}
+	if usage == 0 {
+		usage = CertificateUsage(cert)
+	}
+	var us []string
+	for _, t := range []credential.Type{credential.TypeVaccination, credential.TypeTest, credential.TypeRecovery} {
+		if usage.Allows(t) {
+			us = append(us, string(t))
+		}
+	}
+	return Entry{
+		KID:       base64.StdEncoding.EncodeToString(HCERTKeyID(cert.Raw)),
+		Format:    credential.FormatHCERT,
+		Key:       jwkRaw,
+		Usage:     us,
+		NotBefore: cert.NotBefore.UTC(),
+		NotAfter:  cert.NotAfter.UTC(),
+		Status:    StatusActive,
+	}, nil
+}
+
+// Revoke marks the entries of cl whose kid is kid as revoked at the given
+// time. It returns how many entries it marked; an entry already revoked
+// keeps its first revocation time.
+func (cl *CountryList) Revoke(kid string, at time.Time, reason string) int {
+	n := 0
+	for i := range cl.Entries {
+		e := &cl.Entries[i]
+		if e.KID != kid {
+			continue
+		}
+		n++
+		if e.Status == StatusRevoked {
+			continue
+		}
+		e.Status, e.RevokedAt, e.Reason = StatusRevoked, at.UTC(), reason
+	}
+	return n
+}
+
+// Prune drops revoked entries whose key expired before now: revocation is
+// sticky, so revoked entries are only removed once they can no longer
+// verify anything.
+func (cl *CountryList) Prune(now time.Time) int {
+	kept := cl.Entries[:0]
+	n := 0
+	for _, e := range cl.Entries {
+		if e.Status == StatusRevoked && !e.NotAfter.IsZero() && now.After(e.NotAfter) {
+			n++
+			continue
+		}
+		kept = append(kept, e)
+	}
+	cl.Entries = kept
+	return n
+}
+
+// Aggregate builds the unsigned federated list from signed member lists,
+// embedding each byte for byte.
+func Aggregate(members [][]byte, sequence, anchorSequence int64, issuedAt, nextUpdate, expiresAt time.Time) (*Signed, error) {
+	fl := &FederatedList{
+		Sequence:       sequence,
+		AnchorSequence: anchorSequence,
+		IssuedAt:       issuedAt.UTC(),
+		NextUpdate:     nextUpdate.UTC(),
+		ExpiresAt:      expiresAt.UTC(),
+		Members:        make([]json.RawMessage, 0, len(members)),
+	}
+	for i, m := range members {
+		if !json.Valid(m) {
+			return nil, fmt.Errorf("%w: member list %d is not JSON", ErrMalformed, i)
+		}
+		fl.Members = append(fl.Members, json.RawMessage(compactJSON(m)))
+	}
+	return Encode(fl)
+}
+
+// compactJSON strips insignificant whitespace around a member document.
+// The member's signed payload is base64url inside it, so its bytes are
+// untouched.
+func compactJSON(b []byte) []byte {
+	var buf = make([]byte, 0, len(b))
+	out, err := appendCompact(buf, b)
+	if err != nil {
+		return b
+	}
+	return out
+}
+
+func appendCompact(dst, src []byte) ([]byte, error) {
+	var v json.RawMessage
+	if err := json.Unmarshal(src, &v); err != nil {
+		return nil, err
+	}
+	var doc Signed
+	if err := json.Unmarshal(src, &doc); err != nil {
+		return nil, err
+	}
+	b, err := marshalCompact(doc)
+	if err != nil {
+		return nil, err
+	}
+	return append(dst, b...), nil
+}
