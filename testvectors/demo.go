@@ -15,7 +15,7 @@ import (
 // can sign credentials that demo trust accepts. Never use it in production.
 //
 //go:generate go run ./internal/gendemo demo
-//go:embed demo/*.crt demo/*.key
+//go:embed demo/*.crt demo/*.key demo/*.json
 var demoFS embed.FS
 
 // DemoWarning is the notice callers must show whenever demo trust is used.
@@ -59,14 +59,30 @@ func DemoFederation(now func() time.Time) (*Federation, error) {
 	return f, nil
 }
 
-// DemoTrust returns the static trust source of the demo federation's DSCs.
-// Show DemoWarning to the user whenever it is in use.
-func DemoTrust() (*trustlist.Static, error) {
-	f, err := DemoFederation(nil)
+// DemoAnchor returns the demo federation's signed anchor.
+func DemoAnchor() []byte {
+	b, _ := demoFS.ReadFile("demo/anchor.json")
+	return b
+}
+
+// DemoFederatedList returns the demo federation's signed federated list.
+func DemoFederatedList() []byte {
+	b, _ := demoFS.ReadFile("demo/federated.json")
+	return b
+}
+
+// DemoFile returns one file of the embedded demo federation (for example
+// "GB-dsc.key", "aggregator.key" or "AU.json").
+func DemoFile(name string) ([]byte, error) { return demoFS.ReadFile("demo/" + name) }
+
+// DemoTrust returns the demo federation's federated list, verified against
+// its anchor at now. Show DemoWarning to the user whenever it is in use.
+func DemoTrust(now time.Time) (*trustlist.List, error) {
+	anchor, err := trustlist.VerifyAnchor(DemoAnchor())
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("demo anchor: %w", err)
 	}
-	return f.Trust, nil
+	return trustlist.VerifyFederated(anchor, DemoFederatedList(), trustlist.VerifyOptions{At: now})
 }
 
 func demoCert(name string) (*x509.Certificate, error) {

@@ -3,6 +3,7 @@ package testvectors
 import (
 	"crypto/x509"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -38,8 +39,14 @@ func TestRunDemo(t *testing.T) {
 	if !rep.OK() {
 		t.Fatalf("demo rows not as expected: %+v %+v", rep.Rows, rep.Tampered)
 	}
-	if len(rep.Rows) != 15 || len(rep.Tampered) != 2 {
-		t.Fatalf("got %d rows and %d tampered, want 15 and 2", len(rep.Rows), len(rep.Tampered))
+	if len(rep.Rows) != 15 || len(rep.Tampered) != 4 {
+		t.Fatalf("got %d rows and %d refusals, want 15 and 4", len(rep.Rows), len(rep.Tampered))
+	}
+	if rep.Tampered[2].Reason != "key_revoked" {
+		t.Errorf("revoked DSC gave %q, want key_revoked", rep.Tampered[2].Reason)
+	}
+	if len(rep.Steps) < 4 {
+		t.Errorf("steps: %v", rep.Steps)
 	}
 	if rep.Tampered[1].Reason != "bad_signature" {
 		t.Errorf("payload tamper gave %q, want bad_signature", rep.Tampered[1].Reason)
@@ -66,6 +73,50 @@ func TestRunDemo(t *testing.T) {
 	// A second run in the same folder refuses to overwrite keys.
 	if _, err := RunDemo(dir, nil); err == nil {
 		t.Error("RunDemo overwrote existing keys")
+	}
+}
+
+func TestDemoTrust(t *testing.T) {
+	now := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+	l, err := DemoTrust(now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Len() != 5 || l.Status(now).Freshness != "fresh" {
+		t.Fatalf("demo list: %d keys, %+v", l.Len(), l.Status(now))
+	}
+	fed, err := DemoFederation(func() time.Time { return now })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range fed.Members {
+		if len(l.Lookup("hcert", m.TrustKey.KID)) != 1 {
+			t.Errorf("%s DSC not in the demo federated list", m.Country)
+		}
+	}
+}
+
+// TestDemoGeneratorDeterministic regenerates the embedded demo federation
+// and compares it byte for byte with the committed files.
+func TestDemoGeneratorDeterministic(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the generator")
+	}
+	dir := t.TempDir()
+	cmd := exec.Command("go", "run", "./internal/gendemo", dir)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("gendemo: %v\n%s", err, out)
+	}
+	entries, err := os.ReadDir("demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		want, _ := os.ReadFile(filepath.Join("demo", e.Name()))
+		got, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil || string(got) != string(want) {
+			t.Errorf("%s: regenerated file differs from the committed one (%v)", e.Name(), err)
+		}
 	}
 }
 

@@ -34,8 +34,10 @@ type DemoRow struct {
 
 // DemoReport is the outcome of RunDemo.
 type DemoReport struct {
-	Dir  string
-	Rows []DemoRow
+	Dir string
+	// Steps describe how the federation's trust list was built.
+	Steps []string
+	Rows  []DemoRow
 	// Tampered shows rejections of altered credentials: one character of
 	// the QR text changed, and one byte of the signed payload changed.
 	Tampered []DemoRow
@@ -84,11 +86,44 @@ func RunDemo(dir string, now func() time.Time) (*DemoReport, error) {
 			return nil, err
 		}
 	}
-	// The verifier trusts what is on disk, as a real deployment would.
-	trust, err := trustlist.LoadPEM(dscFiles(dir, fed)...)
+	// Build the federation's trust documents and write them out.
+	pub, err := fed.Publish(PublishOptions{Now: now()})
 	if err != nil {
 		return nil, err
 	}
+	files := map[string][]byte{"anchor.json": pub.Anchor, "federated.json": pub.Federated}
+	for cc, b := range pub.Countries {
+		files[cc+".json"] = b
+	}
+	for name, b := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			return nil, err
+		}
+	}
+	rep.Steps = append(rep.Steps,
+		fmt.Sprintf("anchor: %d members, threshold %d, signed by %s", len(pub.VerifiedAnchor.Members), pub.VerifiedAnchor.Threshold, strings.Join(pub.VerifiedAnchor.Signers, ",")),
+		fmt.Sprintf("country lists: %d, each signed by its member's publisher key", len(pub.Countries)),
+		fmt.Sprintf("federated list: sequence %d, %d keys, signed by the aggregator", pub.List.Sequence, pub.List.Len()))
+	// The verifier trusts what is on disk, verified against the anchor on
+	// disk, as a real deployment would.
+	anchorBytes, err := os.ReadFile(filepath.Join(dir, "anchor.json"))
+	if err != nil {
+		return nil, err
+	}
+	anchor, err := trustlist.VerifyAnchor(anchorBytes)
+	if err != nil {
+		return nil, err
+	}
+	fedBytes, err := os.ReadFile(filepath.Join(dir, "federated.json"))
+	if err != nil {
+		return nil, err
+	}
+	state := &trustlist.State{}
+	trust, err := trustlist.VerifyFederated(anchor, fedBytes, trustlist.VerifyOptions{At: now(), State: state})
+	if err != nil {
+		return nil, err
+	}
+	state.Accept(trust)
 	v, err := verifier.New(trust, verifier.WithClock(now))
 	if err != nil {
 		return nil, err
@@ -169,15 +204,81 @@ func RunDemo(dir string, now func() time.Time) (*DemoReport, error) {
 		Reason: reasonOf(err), Expected: errors.As(err, &ve) && ve.Reason == credential.ReasonBadSignature,
 		QRFile: "one signed payload byte changed",
 	})
+	// Revocation: the last member revokes its DSC, signs sequence 2 of
+	// its list, and the aggregator publishes sequence 2. Credentials that
+	// DSC signed before the revocation are refused from then on.
+	last := fed.Members[len(fed.Members)-1]
+	revokedOut, err := last.Issuer.Issue(SamplePayload(credential.TypeVaccination, last.Country))
+	if err != nil {
+		return nil, err
+	}
+	var cl trustlist.CountryList
+	if err := trustlist.DecodePayload(pub.Countries[last.Country], &cl); err != nil {
+		return nil, err
+	}
+	cl.Revoke(cl.Entries[0].KID, now(), "key compromise (demo)")
+	cl.Sequence++
+	doc, err := trustlist.Encode(&cl)
+	if err != nil {
+		return nil, err
+	}
+	if err := doc.AddSignature(pub.PublisherKeys[last.Country], last.Country); err != nil {
+		return nil, err
+	}
+	if pub.Countries[last.Country], err = doc.Marshal(); err != nil {
+		return nil, err
+	}
+	var members [][]byte
+	for _, m := range fed.Members {
+		members = append(members, pub.Countries[m.Country])
+	}
+	fl, err := trustlist.Aggregate(members, 2, anchor.Sequence, now(), now().Add(24*time.Hour), now().Add(7*24*time.Hour))
+	if err != nil {
+		return nil, err
+	}
+	if err := fl.AddSignature(pub.AggregatorKey, ""); err != nil {
+		return nil, err
+	}
+	fedBytes2, err := fl.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "federated-2.json"), fedBytes2, 0o644); err != nil {
+		return nil, err
+	}
+	trust2, err := trustlist.VerifyFederated(anchor, fedBytes2, trustlist.VerifyOptions{At: now(), State: state})
+	if err != nil {
+		return nil, err
+	}
+	state.Accept(trust2)
+	rep.Steps = append(rep.Steps, fmt.Sprintf("federated list: sequence 2, %s DSC %s revoked", last.Country, cl.Entries[0].KID))
+	v2, err := verifier.New(trust2, verifier.WithClock(now))
+	if err != nil {
+		return nil, err
+	}
+	_, err = v2.Verify(revokedOut.Text)
+	rep.Tampered = append(rep.Tampered, DemoRow{
+		Country: last.Country, Alg: last.Alg, Type: credential.TypeVaccination,
+		Reason: reasonOf(err), Expected: errors.As(err, &ve) && ve.Reason == credential.ReasonKeyRevoked,
+		QRFile: "signed by a DSC revoked since",
+	})
+	// Rollback: sequence 1 again, after sequence 2 was accepted.
+	_, err = trustlist.VerifyFederated(anchor, fedBytes, trustlist.VerifyOptions{At: now(), State: state})
+	rep.Tampered = append(rep.Tampered, DemoRow{
+		Country: "-", Reason: rollbackReason(err), Expected: errors.Is(err, trustlist.ErrRollback),
+		QRFile: "trust list rolled back to sequence 1",
+	})
 	return rep, nil
 }
 
-func dscFiles(dir string, fed *Federation) []string {
-	var files []string
-	for _, m := range fed.Members {
-		files = append(files, filepath.Join(dir, m.Country+"-dsc.crt"))
+func rollbackReason(err error) string {
+	switch {
+	case err == nil:
+		return "ACCEPTED"
+	case errors.Is(err, trustlist.ErrRollback):
+		return "rollback (sequence 1 after 2)"
 	}
-	return files
+	return err.Error()
 }
 
 func reasonOf(err error) string {

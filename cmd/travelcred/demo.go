@@ -36,6 +36,11 @@ refused. It needs no network and no set-up.`,
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}
+			fmt.Fprintln(e.stdout, "FEDERATION")
+			for _, s := range rep.Steps {
+				fmt.Fprintln(e.stdout, "  "+s)
+			}
+			fmt.Fprintln(e.stdout)
 			w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 			fmt.Fprintf(w, "COUNTRY\tALG\tTYPE\tHC1 CHARS\tQR\tPNG READ BACK\tVERIFIED\tAS EXPECTED\n")
 			for _, r := range rep.Rows {
@@ -48,12 +53,12 @@ refused. It needs no network and no set-up.`,
 			w.Flush()
 			fmt.Fprintln(e.stdout)
 			w = tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintf(w, "TAMPERED\tCOUNTRY\tVERDICT\tAS EXPECTED\n")
+			fmt.Fprintf(w, "REFUSALS\tCOUNTRY\tVERDICT\tAS EXPECTED\n")
 			for _, r := range rep.Tampered {
 				fmt.Fprintf(w, "%s\t%s\trejected: %s\t%s\n", r.QRFile, r.Country, r.Reason, yesNo(r.Expected))
 			}
 			w.Flush()
-			fmt.Fprintf(e.stdout, "\nfiles (keys mode 0600, certificates, QR PNGs) in %s\n", dir)
+			fmt.Fprintf(e.stdout, "\nfiles (keys mode 0600, certificates, trust lists, QR PNGs) in %s\n", dir)
 			if !rep.OK() {
 				fmt.Fprintln(e.stdout, "demo: some rows did not come out as expected")
 				return errInvalid

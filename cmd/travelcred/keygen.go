@@ -19,18 +19,26 @@ func newKeygenCmd(e env) *cobra.Command {
 	var country, role, usage, alg, out, cscaKey, cscaCert, at string
 	var validFor time.Duration
 	cmd := &cobra.Command{
-		Use:   "keygen --country CC --role csca|dsc [--usage v,t,r] [--alg ES256|PS256] --out DIR",
-		Short: "Create a CSCA or a DSC key pair and certificate",
+		Use:   "keygen --country CC --role csca|dsc|root|publisher|aggregator [--usage v,t,r] [--alg ES256|PS256] --out DIR",
+		Short: "Create a CSCA, DSC or trust-list signing key",
 		Long: `keygen creates a key pair and certificate in DIR as CC-ROLE.key (PKCS #8
 PEM, mode 0600) and CC-ROLE.crt (PEM).
 
   --role csca  a self-signed Country Signing CA
   --role dsc   a Document Signer Certificate signed by the country's CSCA
                (--csca-key/--csca-cert, default DIR/CC-csca.key and .crt),
-               carrying the HCERT key-usage OIDs of --usage`,
+               carrying the HCERT key-usage OIDs of --usage
+  --role root       a member's root key, which signs federation anchors
+  --role publisher  a member's publisher key, which signs its country list
+  --role aggregator the aggregator's key, which signs federated lists
+                    (written as DIR/aggregator.key; --country not needed)
+Trust-list keys are written as .key (PKCS #8 PEM, 0600) and .jwk (public).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			country = strings.ToUpper(country)
+			if country == "" && role != "aggregator" {
+				return usageErr("--country is required for --role %s", role)
+			}
 			if out == "" {
 				return usageErr("--out DIR is required")
 			}
@@ -93,10 +101,33 @@ PEM, mode 0600) and CC-ROLE.crt (PEM).
 				if err != nil {
 					return &exitError{code: exitUsage, err: err}
 				}
-			case "root", "publisher":
-				return usageErr("--role %s belongs to the federated trust list, which this build does not have yet", role)
+			case "root", "publisher", "aggregator":
+				// Trust-list signing keys: a key pair and its public JWK.
+				if alg == "" {
+					alg = "ES256"
+				}
+				if key, err = issuer.GenerateKey(alg); err != nil {
+					return usageErr("%v", err)
+				}
+				base := filepath.Join(out, country+"-"+role)
+				if role == "aggregator" {
+					base = filepath.Join(out, "aggregator")
+				}
+				jwkRaw, err := trustlist.MarshalPublicJWK(key.Public())
+				if err != nil {
+					return &exitError{code: exitUsage, err: err}
+				}
+				if err := issuer.WriteKeyFile(base+".key", key); err != nil {
+					return &exitError{code: exitUsage, err: err}
+				}
+				if err := os.WriteFile(base+".jwk", append(jwkRaw, '\n'), 0o644); err != nil {
+					return &exitError{code: exitUsage, err: err}
+				}
+				kid, _ := trustlist.KeyThumbprint(key.Public())
+				fmt.Fprintf(e.stdout, "%s.key\n%s.jwk\nkid %s\n", base, base, kid)
+				return nil
 			default:
-				return usageErr("--role %q: want csca or dsc", role)
+				return usageErr("--role %q: want csca, dsc, root, publisher or aggregator", role)
 			}
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
@@ -119,7 +150,7 @@ PEM, mode 0600) and CC-ROLE.crt (PEM).
 	}
 	f := cmd.Flags()
 	f.StringVar(&country, "country", "", "ISO 3166-1 alpha-2 country code (required)")
-	f.StringVar(&role, "role", "", "csca or dsc (required)")
+	f.StringVar(&role, "role", "", "csca, dsc, root, publisher or aggregator (required)")
 	f.StringVar(&usage, "usage", "", "credential types a DSC may sign: v,t,r (default all)")
 	f.StringVar(&alg, "alg", "ES256", "ES256 (ECDSA P-256) or PS256 (RSA 3072)")
 	f.StringVar(&out, "out", "", "output folder (required)")
@@ -127,7 +158,6 @@ PEM, mode 0600) and CC-ROLE.crt (PEM).
 	f.StringVar(&cscaCert, "csca-cert", "", "CSCA certificate for --role dsc (default DIR/CC-csca.crt)")
 	f.DurationVar(&validFor, "valid-for", 0, "certificate lifetime (default 10 years for a CSCA, 2 years for a DSC)")
 	f.StringVar(&at, "at", "", "notBefore as RFC 3339 (default now)")
-	cmd.MarkFlagRequired("country")
 	cmd.MarkFlagRequired("role")
 	return cmd
 }

@@ -14,10 +14,12 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -98,6 +100,11 @@ func newRoot(e env) *cobra.Command {
 		newVerifyCmd(e),
 		newQRCmd(e),
 		newConformanceCmd(e),
+		newTrustlistCmd(e),
 	)
 	return root
+}
+
+func contextWithTimeout(d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), d)
 }

@@ -18,28 +18,61 @@ import (
 	"github.com/b5m5/travelcred/verifier"
 )
 
-// loadTrust opens the trust source named by --trust: "demo", or PEM DSC
-// certificate files and folders (comma-separated).
-func loadTrust(e env, spec string) (trustlist.Source, error) {
+// loadTrust opens the trust source named by --trust: "demo", a federated
+// list (file or URL) verified against --anchor, or PEM DSC certificate
+// files and folders (comma-separated).
+func loadTrust(e env, spec, anchorFile string, now time.Time) (trustlist.Source, error) {
 	switch spec {
 	case "":
-		return nil, usageErr("--trust is required: a PEM certificate file or folder of DSCs, or demo (there is no default trust)")
+		return nil, usageErr("--trust is required: a federated list with --anchor, PEM DSC certificates, or demo (there is no default trust)")
 	case "demo":
 		fmt.Fprintln(e.stderr, testvectors.DemoWarning)
-		t, err := testvectors.DemoTrust()
+		t, err := testvectors.DemoTrust(now)
 		if err != nil {
-			return nil, &exitError{code: exitUsage, err: err}
+			return nil, policyErr(err)
 		}
 		return t, nil
 	}
-	if strings.HasPrefix(spec, "http://") || strings.HasPrefix(spec, "https://") {
-		return nil, usageErr("--trust %s: fetching trust lists arrives with the federated trust list; give a local file", spec)
+	isURL := strings.HasPrefix(spec, "http://") || strings.HasPrefix(spec, "https://")
+	if !isURL {
+		// A single file starting with "{" is a federated list; anything
+		// else (PEM files, folders, comma-separated lists) is DSCs.
+		federated := false
+		if !strings.Contains(spec, ",") {
+			st, err := os.Stat(spec)
+			if err != nil {
+				return nil, ioErr(err)
+			}
+			if !st.IsDir() {
+				b, err := os.ReadFile(spec)
+				if err != nil {
+					return nil, ioErr(err)
+				}
+				federated = bytes.HasPrefix(bytes.TrimSpace(b), []byte("{"))
+			}
+		}
+		if !federated {
+			t, err := trustlist.LoadPEM(strings.Split(spec, ",")...)
+			if err != nil {
+				return nil, ioErr(err)
+			}
+			return t, nil
+		}
 	}
-	t, err := trustlist.LoadPEM(strings.Split(spec, ",")...)
+	anchor, err := loadAnchor(anchorFile)
 	if err != nil {
-		return nil, &exitError{code: exitUsage, err: err}
+		return nil, err
 	}
-	return t, nil
+	c, err := trustlist.NewCache(spec, anchor, trustlist.CacheOptions{Clock: func() time.Time { return now }})
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	ctx, cancel := contextWithTimeout(30 * time.Second)
+	defer cancel()
+	if err := c.Refresh(ctx); err != nil {
+		return nil, policyErr(err)
+	}
+	return c.Current(), nil
 }
 
 // input is one credential to verify: text or image bytes, and a label.
@@ -75,25 +108,27 @@ func readLines(label string, r io.Reader, emit func(input)) error {
 }
 
 func newVerifyCmd(e env) *cobra.Command {
-	var trustSpec, at string
+	var trustSpec, anchorFile, at string
 	var asJSON bool
-	var skew time.Duration
+	var skew, maxAge time.Duration
 	cmd := &cobra.Command{
-		Use:   "verify --trust FILE|DIR|demo [--at RFC3339] [--json] INPUT...",
+		Use:   "verify --trust FILE|URL|DIR|demo [--anchor FILE] [--at RFC3339] [--json] INPUT...",
 		Short: "Verify credentials given as text, text files, QR images, or - (standard input, one per line)",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			trust, err := loadTrust(e, trustSpec)
-			if err != nil {
-				return err
-			}
-			opts := []verifier.Option{verifier.WithSkew(skew)}
+			opts := []verifier.Option{verifier.WithSkew(skew), verifier.WithMaxTrustAge(maxAge)}
+			now := time.Now()
 			if at != "" {
 				t, err := time.Parse(time.RFC3339, at)
 				if err != nil {
 					return usageErr("--at: %v", err)
 				}
+				now = t
 				opts = append(opts, verifier.WithClock(func() time.Time { return t }))
+			}
+			trust, err := loadTrust(e, trustSpec, anchorFile, now)
+			if err != nil {
+				return err
 			}
 			v, err := verifier.New(trust, opts...)
 			if err != nil {
@@ -149,7 +184,9 @@ func newVerifyCmd(e env) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&trustSpec, "trust", "", "trusted DSC certificates: PEM file(s) or folder(s), comma-separated, or demo")
+	f.StringVar(&trustSpec, "trust", "", "a federated list (file or URL, with --anchor), PEM DSC certificate file(s) or folder(s), or demo")
+	f.StringVar(&anchorFile, "anchor", "", "the pinned federation anchor for a federated list")
+	f.DurationVar(&maxAge, "max-age", 0, "refuse a trust list issued longer ago than this (default: only its own expiry)")
 	f.StringVar(&at, "at", "", "verify as of this RFC 3339 time instead of now")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object per input")
 	f.DurationVar(&skew, "skew", verifier.DefaultSkew, "allowance for clock differences on iat and exp")
