@@ -101,7 +101,7 @@ func TestUsageErrors(t *testing.T) {
 		{"no trust", []string{"verify", "HC1:AAA"}, "--trust is required"},
 		{"unknown flag", []string{"verify", "--nope", "x"}, "unknown flag"},
 		{"no such input", []string{"verify", "--trust", dir, filepath.Join(dir, "missing.txt")}, "neither credential text nor a readable file"},
-		{"bad role", []string{"keygen", "--country", "NZ", "--role", "king", "--out", dir}, "want csca or dsc"},
+		{"bad role", []string{"keygen", "--country", "NZ", "--role", "king", "--out", dir}, "want csca, dsc, root, publisher or aggregator"},
 		{"bad usage", []string{"keygen", "--country", "NZ", "--role", "dsc", "--usage", "x", "--out", dir}, "--usage"},
 		{"issue without key", []string{"issue"}, "--key and --cert are required"},
 		{"bad suite", []string{"conformance", "--suite", "zz", dir}, "not supported"},
