@@ -154,9 +154,14 @@ func (s *State) AcceptCountry(cc string, cl *VerifiedCountryList) {
 		s.Countries[cc] = cl.Sequence
 	}
 	for _, k := range cl.Keys {
-		if k.Revoked && !k.NotAfter.IsZero() {
-			s.Revoked[revocationID(cc, k)] = k.NotAfter
+		if !k.Revoked {
+			continue
 		}
+		until := k.NotAfter
+		if until.IsZero() {
+			until = forever
+		}
+		s.Revoked[revocationID(cc, k)] = until
 	}
 }
 

@@ -2,19 +2,18 @@ package trustlist
 
 import (
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"strings"
 
-	"github.com/lestrrat-go/jwx/v2/jwa"
-	"github.com/lestrrat-go/jwx/v2/jws"
+	"github.com/b5m5/travelcred/internal/jose"
 )
+
+// b64 is strict base64url without padding: non-zero padding bits are
+// refused, so each value has exactly one encoding.
+var b64 = base64.RawURLEncoding.Strict()
 
 // ErrSignature is wrapped by every signature failure of a trust document.
 var ErrSignature = errors.New("trustlist: signature check failed")
@@ -52,25 +51,23 @@ func ParseSigned(data []byte, max int) (*Signed, error) {
 		return nil, fmt.Errorf("%w: document is %d bytes, over the %d-byte limit", ErrTooLarge, len(data), max)
 	}
 	var s Signed
-	dec := json.NewDecoder(strings.NewReader(string(data)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&s); err != nil {
+	if err := decodeStrict(data, &s); err != nil {
 		return nil, fmt.Errorf("%w: not a JWS JSON document: %v", ErrMalformed, err)
 	}
-	if dec.More() {
-		return nil, fmt.Errorf("%w: data after the JWS JSON document", ErrMalformed)
+	if s.Payload == "" {
+		return nil, fmt.Errorf("%w: empty payload", ErrMalformed)
 	}
-	if _, err := base64.RawURLEncoding.DecodeString(s.Payload); err != nil || s.Payload == "" {
-		return nil, fmt.Errorf("%w: payload is not base64url", ErrMalformed)
+	if _, err := b64.DecodeString(s.Payload); err != nil {
+		return nil, fmt.Errorf("%w: payload is not canonical base64url", ErrMalformed)
 	}
 	return &s, nil
 }
 
 // PayloadBytes returns the signed payload.
 func (s *Signed) PayloadBytes() ([]byte, error) {
-	b, err := base64.RawURLEncoding.DecodeString(s.Payload)
+	b, err := b64.DecodeString(s.Payload)
 	if err != nil {
-		return nil, fmt.Errorf("%w: payload is not base64url", ErrMalformed)
+		return nil, fmt.Errorf("%w: payload is not canonical base64url", ErrMalformed)
 	}
 	return b, nil
 }
@@ -88,81 +85,44 @@ func NewSigned(payload []byte) *Signed {
 	return &Signed{Payload: base64.RawURLEncoding.EncodeToString(payload), Signatures: []Signature{}}
 }
 
-// algFor picks the JWS algorithm for a key: ES256/384/512 by curve, PS256
-// for RSA.
-func algFor(pub crypto.PublicKey) (jwa.SignatureAlgorithm, error) {
-	switch k := pub.(type) {
-	case *ecdsa.PublicKey:
-		switch k.Curve {
-		case elliptic.P256():
-			return jwa.ES256, nil
-		case elliptic.P384():
-			return jwa.ES384, nil
-		case elliptic.P521():
-			return jwa.ES512, nil
-		}
-	case *rsa.PublicKey:
-		if k.N.BitLen() < 2048 {
-			return "", fmt.Errorf("trustlist: RSA key of %d bits, below 2048", k.N.BitLen())
-		}
-		return jwa.PS256, nil
-	}
-	return "", fmt.Errorf("trustlist: unsupported key type %T", pub)
-}
-
-// deterministicSigner passes a nil random source to ECDSA keys, which then
-// sign deterministically (RFC 6979); used for reproducible demo documents.
-type deterministicSigner struct{ crypto.Signer }
-
-func (d deterministicSigner) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
-	return d.Signer.Sign(nil, digest, opts)
-}
-
 // AddSignature signs the document with key and appends the signature. The
-// protected header names the algorithm, the key's thumbprint as kid, and
-// country when not empty.
+// protected header names the algorithm (ES256/384/512 by curve, PS256 for
+// RSA), the key's thumbprint as kid, and country when not empty. ECDSA
+// signatures are deterministic (RFC 6979), so re-signing the same bytes
+// with the same key gives the same document.
 func (s *Signed) AddSignature(key crypto.Signer, country string) error {
-	alg, err := algFor(key.Public())
+	alg, err := jose.Algorithm(key.Public())
 	if err != nil {
 		return err
+	}
+	if rk, ok := key.Public().(*rsa.PublicKey); ok && rk.N.BitLen() < 2048 {
+		return fmt.Errorf("trustlist: RSA key of %d bits, below 2048", rk.N.BitLen())
 	}
 	kid, err := KeyThumbprint(key.Public())
 	if err != nil {
 		return err
 	}
-	payload, err := s.PayloadBytes()
+	hdr, err := json.Marshal(signatureHeader{Alg: alg, KID: kid, Country: country})
 	if err != nil {
 		return err
 	}
-	hdr := jws.NewHeaders()
-	hdr.Set(jws.KeyIDKey, kid)
-	if country != "" {
-		hdr.Set("cc", country)
-	}
-	var signer crypto.Signer = key
-	if _, ok := key.Public().(*ecdsa.PublicKey); ok {
-		signer = deterministicSigner{key}
-	}
-	compact, err := jws.Sign(payload, jws.WithKey(alg, signer, jws.WithProtectedHeaders(hdr)))
+	protected := base64.RawURLEncoding.EncodeToString(hdr)
+	sig, err := jose.SignDeterministic(key, protected+"."+s.Payload)
 	if err != nil {
 		return fmt.Errorf("trustlist: signing: %w", err)
 	}
-	parts := strings.Split(string(compact), ".")
-	if len(parts) != 3 {
-		return errors.New("trustlist: signer produced a malformed JWS")
-	}
-	s.Signatures = append(s.Signatures, Signature{Protected: parts[0], Signature: parts[2]})
+	s.Signatures = append(s.Signatures, Signature{Protected: protected, Signature: base64.RawURLEncoding.EncodeToString(sig)})
 	return nil
 }
 
 // header decodes the protected header of signature i.
 func (s *Signed) header(i int) (*signatureHeader, error) {
-	raw, err := base64.RawURLEncoding.DecodeString(s.Signatures[i].Protected)
+	raw, err := b64.DecodeString(s.Signatures[i].Protected)
 	if err != nil {
 		return nil, fmt.Errorf("%w: signature %d: protected header is not base64url", ErrMalformed, i)
 	}
 	var h signatureHeader
-	if err := json.Unmarshal(raw, &h); err != nil {
+	if err := decodeStrict(raw, &h); err != nil {
 		return nil, fmt.Errorf("%w: signature %d: protected header: %v", ErrMalformed, i, err)
 	}
 	return &h, nil
@@ -175,16 +135,12 @@ func (s *Signed) verifySignature(i int, pub crypto.PublicKey) error {
 	if err != nil {
 		return err
 	}
-	alg, err := algFor(pub)
+	sig, err := b64.DecodeString(s.Signatures[i].Signature)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: signature %d is not base64url", ErrSignature, i)
 	}
-	if h.Alg != alg.String() {
-		return fmt.Errorf("%w: signature %d has alg %q, but the key is for %s", ErrSignature, i, h.Alg, alg)
-	}
-	compact := s.Signatures[i].Protected + "." + s.Payload + "." + s.Signatures[i].Signature
-	if _, err := jws.Verify([]byte(compact), jws.WithKey(alg, pub)); err != nil {
-		return fmt.Errorf("%w: signature %d (kid %s) does not verify", ErrSignature, i, h.KID)
+	if err := jose.Verify(h.Alg, s.Signatures[i].Protected+"."+s.Payload, sig, pub); err != nil {
+		return fmt.Errorf("%w: signature %d (kid %s) does not verify: %v", ErrSignature, i, h.KID, err)
 	}
 	return nil
 }

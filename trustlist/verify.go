@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	jsonv2 "github.com/go-json-experiment/json"
 	"slices"
 	"time"
 
@@ -35,14 +36,14 @@ type VerifiedAnchor struct {
 	keys *anchorKeys
 }
 
+// decodeStrict decodes a trust document strictly: member names must match
+// exactly (encoding/json would match "Sequence" to "sequence"), a name may
+// appear once in an object (encoding/json keeps the last of duplicates,
+// where another parser might keep the first), and unknown members are
+// refused. Signed bytes must mean one thing to every reader.
 func decodeStrict(b []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	if err := jsonv2.Unmarshal(b, v, jsonv2.RejectUnknownMembers(true)); err != nil {
 		return fmt.Errorf("%w: %v", ErrMalformed, err)
-	}
-	if dec.More() {
-		return fmt.Errorf("%w: data after the document", ErrMalformed)
 	}
 	return nil
 }
@@ -326,9 +327,15 @@ func VerifyCountryList(anchor *VerifiedAnchor, data []byte, opts VerifyOptions) 
 
 func hasPrefix(s, p string) bool { return len(s) >= len(p) && s[:len(p)] == p }
 
+// revocationID names a key for the sticky-revocation memory: country,
+// format, issuer (nzcp and shc kids are only unique per issuer) and kid.
 func revocationID(country string, k *Key) string {
-	return country + "/" + string(k.Format) + "/" + base64.StdEncoding.EncodeToString(k.KID)
+	return country + "/" + string(k.Format) + "/" + k.Issuer + "/" + base64.StdEncoding.EncodeToString(k.KID)
 }
+
+// forever stands for "until further notice" for revoked keys without an
+// expiry: they stay revoked for good.
+var forever = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
 
 func checkTimes(what string, issued, expires time.Time, opts VerifyOptions) error {
 	if opts.At.IsZero() {

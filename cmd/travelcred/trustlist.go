@@ -13,6 +13,7 @@ import (
 
 	"github.com/b5m5/travelcred/issuer"
 	"github.com/b5m5/travelcred/trustlist"
+	"github.com/b5m5/travelcred/trustlist/fetch"
 )
 
 // clockFlag parses --at (RFC 3339) or returns now.
@@ -789,7 +790,7 @@ func newFetchCmd(e env) *cobra.Command {
 			if out == "" {
 				return usageErr("--out FILE is required")
 			}
-			opts := trustlist.CacheOptions{}
+			opts := fetch.Options{}
 			if stateFile != "" {
 				if b, err := os.ReadFile(stateFile); err == nil {
 					st, err := trustlist.ParseState(b)
@@ -799,7 +800,7 @@ func newFetchCmd(e env) *cobra.Command {
 					opts.State = st
 				}
 			}
-			c, err := trustlist.NewCache(args[0], anchor, opts)
+			c, err := fetch.New(args[0], anchor, opts)
 			if err != nil {
 				return usageErr("%v", err)
 			}

@@ -15,6 +15,7 @@ import (
 	"github.com/b5m5/travelcred/internal/limits"
 	"github.com/b5m5/travelcred/testvectors"
 	"github.com/b5m5/travelcred/trustlist"
+	"github.com/b5m5/travelcred/trustlist/fetch"
 	"github.com/b5m5/travelcred/verifier"
 )
 
@@ -63,7 +64,7 @@ func loadTrust(e env, spec, anchorFile string, now time.Time) (trustlist.Source,
 	if err != nil {
 		return nil, err
 	}
-	c, err := trustlist.NewCache(spec, anchor, trustlist.CacheOptions{Clock: func() time.Time { return now }})
+	c, err := fetch.New(spec, anchor, fetch.Options{Clock: func() time.Time { return now }})
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}

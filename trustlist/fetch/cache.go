@@ -1,4 +1,9 @@
-package trustlist
+// Package fetch keeps a federated trust list current: it loads the list
+// from a file or an https URL, verifies it against the pinned anchor, and
+// refreshes it, keeping the last good list on any failure. It is separate
+// from package trustlist so that offline verifiers (the embedded scanner)
+// link no network code.
+package fetch
 
 import (
 	"context"
@@ -13,6 +18,7 @@ import (
 	"time"
 
 	"github.com/b5m5/travelcred/credential"
+	"github.com/b5m5/travelcred/trustlist"
 )
 
 // Cache holds the current federated list, loaded from a file or an https
@@ -20,22 +26,22 @@ import (
 // last good one. Cache implements Source; before the first successful load
 // it holds no keys.
 //
-// NewCache starts nothing: call Refresh to load once, and Run to refresh
+// New starts nothing: call Refresh to load once, and Run to refresh
 // on an interval until its context ends.
 type Cache struct {
 	location string
-	anchor   *VerifiedAnchor
-	opts     CacheOptions
+	anchor   *trustlist.VerifiedAnchor
+	opts     Options
 
 	mu    sync.Mutex // serialises refreshes and guards state and etag
-	state State
+	state trustlist.State
 	etag  string
 
-	list atomic.Pointer[List]
+	list atomic.Pointer[trustlist.List]
 }
 
-// CacheOptions configure a Cache.
-type CacheOptions struct {
+// Options configure a Cache.
+type Options struct {
 	// Client fetches https URLs (http.DefaultClient when nil).
 	Client *http.Client
 	// Clock gives the verification time (time.Now when nil).
@@ -45,23 +51,23 @@ type CacheOptions struct {
 	// OnError receives every refresh failure; the last good list stays.
 	OnError func(error)
 	// OnUpdate is called after a new list is accepted.
-	OnUpdate func(*List)
+	OnUpdate func(*trustlist.List)
 	// State seeds the rollback state (sequences already accepted).
-	State *State
-	// MaxSize lowers MaxDocumentSize.
+	State *trustlist.State
+	// MaxSize lowers trustlist.MaxDocumentSize.
 	MaxSize int
 	// Skew is the clock allowance (DefaultSkew when zero).
 	Skew time.Duration
 }
 
-// NewCache returns a cache for the list at location (a file path or an
+// New returns a cache for the list at location (a file path or an
 // http(s) URL), verified against anchor.
-func NewCache(location string, anchor *VerifiedAnchor, opts CacheOptions) (*Cache, error) {
+func New(location string, anchor *trustlist.VerifiedAnchor, opts Options) (*Cache, error) {
 	if anchor == nil {
-		return nil, errors.New("trustlist: a cache needs an anchor")
+		return nil, errors.New("fetch: a cache needs an anchor")
 	}
 	if location == "" {
-		return nil, errors.New("trustlist: no list location")
+		return nil, errors.New("fetch: no list location")
 	}
 	if opts.Clock == nil {
 		opts.Clock = time.Now
@@ -77,7 +83,7 @@ func NewCache(location string, anchor *VerifiedAnchor, opts CacheOptions) (*Cach
 }
 
 // ErrNotModified is returned by Refresh when the server answered 304.
-var ErrNotModified = errors.New("trustlist: not modified")
+var ErrNotModified = errors.New("fetch: not modified")
 
 // Refresh loads the list once. On success it becomes the current list; on
 // any failure the current list stays and the error is returned (and given
@@ -98,9 +104,9 @@ func (c *Cache) refresh(ctx context.Context) error {
 		return err
 	}
 	st := c.state // copy: verification must not touch the accepted state
-	l, err := VerifyFederated(c.anchor, data, VerifyOptions{At: c.opts.Clock(), State: &st, MaxSize: c.opts.MaxSize, Skew: c.opts.Skew})
+	l, err := trustlist.VerifyFederated(c.anchor, data, trustlist.VerifyOptions{At: c.opts.Clock(), State: &st, MaxSize: c.opts.MaxSize, Skew: c.opts.Skew})
 	if err != nil {
-		return fmt.Errorf("trustlist: %s: %w", c.location, err)
+		return fmt.Errorf("fetch: %s: %w", c.location, err)
 	}
 	c.state.Accept(l)
 	c.etag = etag
@@ -112,31 +118,31 @@ func (c *Cache) refresh(ctx context.Context) error {
 }
 
 func (c *Cache) maxSize() int64 {
-	if c.opts.MaxSize > 0 && c.opts.MaxSize < MaxDocumentSize {
+	if c.opts.MaxSize > 0 && c.opts.MaxSize < trustlist.MaxDocumentSize {
 		return int64(c.opts.MaxSize)
 	}
-	return MaxDocumentSize
+	return trustlist.MaxDocumentSize
 }
 
 func (c *Cache) fetch(ctx context.Context) ([]byte, string, error) {
 	if !strings.HasPrefix(c.location, "https://") && !strings.HasPrefix(c.location, "http://") {
 		f, err := os.Open(c.location)
 		if err != nil {
-			return nil, "", fmt.Errorf("trustlist: %w", err)
+			return nil, "", fmt.Errorf("fetch: %w", err)
 		}
 		defer f.Close()
 		data, err := io.ReadAll(io.LimitReader(f, c.maxSize()+1))
 		if err != nil {
-			return nil, "", fmt.Errorf("trustlist: %w", err)
+			return nil, "", fmt.Errorf("fetch: %w", err)
 		}
 		if int64(len(data)) > c.maxSize() {
-			return nil, "", fmt.Errorf("%w: %s is over %d bytes", ErrTooLarge, c.location, c.maxSize())
+			return nil, "", fmt.Errorf("%w: %s is over %d bytes", trustlist.ErrTooLarge, c.location, c.maxSize())
 		}
 		return data, "", nil
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.location, nil)
 	if err != nil {
-		return nil, "", fmt.Errorf("trustlist: %w", err)
+		return nil, "", fmt.Errorf("fetch: %w", err)
 	}
 	if c.etag != "" && c.list.Load() != nil {
 		req.Header.Set("If-None-Match", c.etag)
@@ -147,7 +153,7 @@ func (c *Cache) fetch(ctx context.Context) ([]byte, string, error) {
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, "", fmt.Errorf("trustlist: fetching %s: %w", c.location, err)
+		return nil, "", fmt.Errorf("fetch: fetching %s: %w", c.location, err)
 	}
 	defer resp.Body.Close()
 	switch resp.StatusCode {
@@ -155,14 +161,14 @@ func (c *Cache) fetch(ctx context.Context) ([]byte, string, error) {
 	case http.StatusNotModified:
 		return nil, "", ErrNotModified
 	default:
-		return nil, "", fmt.Errorf("trustlist: fetching %s: HTTP %s", c.location, resp.Status)
+		return nil, "", fmt.Errorf("fetch: fetching %s: HTTP %s", c.location, resp.Status)
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, c.maxSize()+1))
 	if err != nil {
-		return nil, "", fmt.Errorf("trustlist: reading %s: %w", c.location, err)
+		return nil, "", fmt.Errorf("fetch: reading %s: %w", c.location, err)
 	}
 	if int64(len(data)) > c.maxSize() {
-		return nil, "", fmt.Errorf("%w: %s is over %d bytes", ErrTooLarge, c.location, c.maxSize())
+		return nil, "", fmt.Errorf("%w: %s is over %d bytes", trustlist.ErrTooLarge, c.location, c.maxSize())
 	}
 	return data, resp.Header.Get("ETag"), nil
 }
@@ -183,13 +189,13 @@ func (c *Cache) Run(ctx context.Context) error {
 }
 
 // Current returns the current list, or nil before the first success.
-func (c *Cache) Current() *List { return c.list.Load() }
+func (c *Cache) Current() *trustlist.List { return c.list.Load() }
 
 // State returns a copy of the rollback state, for saving.
-func (c *Cache) State() State {
+func (c *Cache) State() trustlist.State {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	s := State{Anchor: c.state.Anchor, Federated: c.state.Federated, Countries: map[string]int64{}, Revoked: map[string]time.Time{}}
+	s := trustlist.State{Anchor: c.state.Anchor, Federated: c.state.Federated, Countries: map[string]int64{}, Revoked: map[string]time.Time{}}
 	for k, v := range c.state.Countries {
 		s.Countries[k] = v
 	}
@@ -199,19 +205,19 @@ func (c *Cache) State() State {
 	return s
 }
 
-// Lookup implements Source.
-func (c *Cache) Lookup(format credential.Format, ref []byte) []*Key {
+// Lookup implements trustlist.Source.
+func (c *Cache) Lookup(format credential.Format, ref []byte) []*trustlist.Key {
 	if l := c.list.Load(); l != nil {
 		return l.Lookup(format, ref)
 	}
 	return nil
 }
 
-// Status implements Source. Before the first load the cache reports an
+// Status implements trustlist.Source. Before the first load the cache reports an
 // expired, stale list.
-func (c *Cache) Status(now time.Time) Status {
+func (c *Cache) Status(now time.Time) trustlist.Status {
 	if l := c.list.Load(); l != nil {
 		return l.Status(now)
 	}
-	return Status{Freshness: FreshnessStale, Expired: true}
+	return trustlist.Status{Freshness: trustlist.FreshnessStale, Expired: true}
 }
