@@ -81,7 +81,7 @@ func TestEveryReason(t *testing.T) {
 		{name: "unknown prefix", reason: credential.ReasonBadPrefix, text: "XYZ:1234"},
 		{name: "empty input", reason: credential.ReasonBadPrefix, text: ""},
 		{name: "later HCERT version", reason: credential.ReasonBadPrefix, text: "HC2:" + validText[4:], detail: "HC2:"},
-		{name: "NZ COVID Pass", reason: credential.ReasonBadPrefix, text: "NZCP:/1/2KCEVIQEIVVWK6JNGEASNICZAEP2KALYDZSGSZB2O5SWEOTOPJRXALTDN53GSZBRHEXGQZLBNR2GQLTOPICRU"},
+		{name: "SMART Health Link (not a credential format)", reason: credential.ReasonBadPrefix, text: "shlink:/eyJ1cmwiOiJodHRwczovL2V4YW1wbGUub3JnIn0"},
 		{name: "SMART Health Card", reason: credential.ReasonBadPrefix, text: "shc:/5676290952432060346029243740"},
 		{name: "VDS-NC JSON", reason: credential.ReasonBadPrefix, text: `{"data":{},"sig":{}}`},
 		{name: "lower-case Base45", reason: credential.ReasonBadBase45, text: "HC1:" + strings.ToLower(validText[4:])},

@@ -8,6 +8,7 @@
 package verifier
 
 import (
+	"crypto"
 	"errors"
 	"fmt"
 	"strings"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/b5m5/travelcred/credential"
 	"github.com/b5m5/travelcred/credential/hcert"
+	"github.com/b5m5/travelcred/credential/nzcp"
 	"github.com/b5m5/travelcred/qr"
 	"github.com/b5m5/travelcred/trustlist"
 )
@@ -173,7 +175,7 @@ func Detect(text string) (credential.Format, error) {
 		_, err := hcert.Unprefix(text)
 		return "", wrap(err)
 	case strings.HasPrefix(text, "NZCP:/"):
-		return "", fail(credential.ReasonBadPrefix, "NZ COVID Pass (NZCP:/) is not supported yet")
+		return credential.FormatNZCP, nil
 	case strings.HasPrefix(text, "shc:/"):
 		return "", fail(credential.ReasonBadPrefix, "SMART Health Cards (shc:/) are not supported yet")
 	case strings.HasPrefix(text, "{"):
@@ -216,6 +218,8 @@ func (v *Verifier) verify(text string) (*Result, *Error) {
 	switch format {
 	case credential.FormatHCERT:
 		return v.verifyHCERT(text)
+	case credential.FormatNZCP:
+		return v.verifyNZCP(text)
 	}
 	return nil, fail(credential.ReasonBadPrefix, "format %s is not supported", format)
 }
@@ -343,6 +347,90 @@ func (v *Verifier) checkTrust(st trustlist.Status, now time.Time) *Error {
 	}
 	if v.maxAge > 0 && st.Freshness != trustlist.FreshnessStatic && st.Age > v.maxAge {
 		return fail(credential.ReasonTrustStale, "the trust list is %s old, over the %s allowed", st.Age.Round(time.Minute), v.maxAge)
+	}
+	return nil
+}
+
+// verifyNZCP checks an NZ COVID Pass: the key is found by issuer and kid
+// together (iss#kid), never by trying every key of the issuer, so a pass
+// naming a kid the issuer's DID document does not list is refused even if
+// another of the issuer's keys would verify it. Validity is nbf ≤ now < exp.
+func (v *Verifier) verifyNZCP(text string) (*Result, *Error) {
+	if max := v.dec.MaxTextLen; max > 0 && len(text) > max {
+		return nil, fail(credential.ReasonTooLarge, "text is %d bytes, over the %d-byte limit", len(text), max)
+	}
+	p, err := nzcp.Decode(text)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	now := v.now()
+	status := v.trust.Status(now)
+	if e := v.checkTrust(status, now); e != nil {
+		return nil, e
+	}
+	key, e := firstVerifying(v.trust.Lookup(credential.FormatNZCP, p.KeyRef()), p.Verify,
+		fmt.Sprintf("no trusted key is %s", p.KeyRef()))
+	if e != nil {
+		return nil, e
+	}
+	cred := p.Credential()
+	if e := checkKey(key, cred.Type, p.NotBefore, string(p.KID)); e != nil {
+		return nil, e
+	}
+	if p.NotBefore.After(now.Add(v.skew)) {
+		return nil, fail(credential.ReasonNotYetValid, "not active until %s (now %s)", stamp(p.NotBefore), stamp(now))
+	}
+	if !now.Before(p.ExpiresAt.Add(v.skew)) {
+		return nil, fail(credential.ReasonExpired, "expired at %s (now %s)", stamp(p.ExpiresAt), stamp(now))
+	}
+	return &Result{
+		Credential: cred,
+		Format:     credential.FormatNZCP,
+		Country:    cred.Country,
+		KeyID:      append([]byte(nil), p.KID...),
+		Alg:        "ES256",
+		IssuedAt:   p.NotBefore,
+		ExpiresAt:  p.ExpiresAt,
+		Trust:      status,
+		Key:        key,
+	}, nil
+}
+
+// firstVerifying returns the first candidate whose key verifies, or the
+// reason none does: unknown_key without candidates, else the last failure.
+func firstVerifying(candidates []*trustlist.Key, verify func(crypto.PublicKey) error, unknown string) (*trustlist.Key, *Error) {
+	if len(candidates) == 0 {
+		return nil, fail(credential.ReasonUnknownKey, "%s", unknown)
+	}
+	var lastErr error
+	for _, k := range candidates {
+		if err := verify(k.PublicKey); err != nil {
+			lastErr = err
+			continue
+		}
+		return k, nil
+	}
+	e := wrap(lastErr)
+	if len(candidates) > 1 {
+		e.Detail = fmt.Sprintf("none of %d candidate keys verifies the signature", len(candidates))
+	}
+	return nil, e
+}
+
+// checkKey applies the key's status, usage and validity to an
+// authenticated credential of type t issued at issued. A credential type
+// of "" (a format without events, such as an NZ pass) skips the usage
+// check.
+func checkKey(key *trustlist.Key, t credential.Type, issued time.Time, kid string) *Error {
+	if key.Revoked {
+		return fail(credential.ReasonKeyRevoked, "key %s was revoked%s", kid, revokedDetail(key))
+	}
+	if t != "" && !key.Usage.Allows(t) {
+		return fail(credential.ReasonKeyUsage, "key %s may sign %s credentials, not %s", kid, usageNames(key.Usage), t)
+	}
+	if !key.ValidAt(issued) {
+		return fail(credential.ReasonKeyNotValid, "issued at %s, outside the key's validity %s to %s",
+			stamp(issued), stamp(key.NotBefore), stamp(key.NotAfter))
 	}
 	return nil
 }

@@ -42,7 +42,7 @@ func TestDetect(t *testing.T) {
 		{"HC1:6BFOXN", credential.FormatHCERT},
 		{"HC1:", credential.FormatHCERT},
 		{"HC2:6BFOXN", ""},
-		{"NZCP:/1/2KCE", ""},
+		{"NZCP:/1/2KCE", "nzcp"},
 		{"shc:/5676", ""},
 		{`{"data":1}`, ""},
 		{"", ""},
