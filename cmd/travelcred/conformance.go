@@ -22,8 +22,13 @@ func newConformanceCmd(e env) *cobra.Command {
 			switch suite {
 			case "dcc":
 				rep, err = testvectors.RunDCC(args[0], testvectors.DCCOptions{})
+			case "nzcp", "shc", "vdsnc", "who":
+				rep, err = testvectors.RunSuite(args[0])
+				if err == nil && rep.Suite != suite {
+					return usageErr("%s holds the %q suite, not %q", args[0], rep.Suite, suite)
+				}
 			default:
-				return usageErr("suite %q is not supported (dcc)", suite)
+				return usageErr("suite %q is not supported (dcc, nzcp, shc, vdsnc, who)", suite)
 			}
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
@@ -52,6 +57,6 @@ func newConformanceCmd(e env) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
-	cmd.Flags().StringVar(&suite, "suite", "dcc", "suite format: dcc")
+	cmd.Flags().StringVar(&suite, "suite", "dcc", "suite: dcc (dgc-testdata layout), or nzcp, shc, vdsnc, who (expected.json)")
 	return cmd
 }
