@@ -180,6 +180,11 @@ func Detect(text string) (credential.Format, error) {
 		return "", fail(credential.ReasonBadPrefix, "SMART Health Cards (shc:/) are not supported yet")
 	case strings.HasPrefix(text, "{"):
 		return "", fail(credential.ReasonBadPrefix, "JSON input (ICAO VDS-NC) is not supported yet")
+	case strings.HasPrefix(text, "B64:") || strings.HasPrefix(text, "PK\x03\x04"):
+		// DIVOC (India and others): recognised so that the officer is not
+		// told the code is garbage, but no DIVOC issuer can be trusted
+		// here and its JSON-LD signatures are not checked.
+		return "", fail(credential.ReasonUnknownKey, "DIVOC credential: no DIVOC issuer is trusted by this verifier")
 	case text == "":
 		return "", fail(credential.ReasonBadPrefix, "empty input")
 	}

@@ -48,18 +48,23 @@ func TestDetect(t *testing.T) {
 		{"", ""},
 		{"hc1:6BFOXN", ""},
 		{"garbage that is long", ""},
+		{"B64:UEsDBBQACAgIAA", "divoc"},
 	}
 	for _, tt := range tests {
 		f, err := verifier.Detect(tt.text)
-		if tt.format != "" {
+		if tt.format != "" && tt.format != "divoc" {
 			if err != nil || f != tt.format {
 				t.Errorf("Detect(%q) = (%q, %v), want %q", tt.text, f, err, tt.format)
 			}
 			continue
 		}
 		var ve *verifier.Error
-		if !errors.As(err, &ve) || ve.Reason != credential.ReasonBadPrefix {
-			t.Errorf("Detect(%q) = (%q, %v), want bad_prefix", tt.text, f, err)
+		want := credential.ReasonBadPrefix
+		if tt.format == "divoc" {
+			want = credential.ReasonUnknownKey
+		}
+		if !errors.As(err, &ve) || ve.Reason != want {
+			t.Errorf("Detect(%q) = (%q, %v), want %s", tt.text, f, err, want)
 		}
 	}
 }
