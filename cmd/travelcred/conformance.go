@@ -22,13 +22,17 @@ func newConformanceCmd(e env) *cobra.Command {
 			switch suite {
 			case "dcc":
 				rep, err = testvectors.RunDCC(args[0], testvectors.DCCOptions{})
+			case "certlogic":
+				rep, err = testvectors.RunCertLogicSpec(args[0])
+			case "rules":
+				rep, err = testvectors.RunRules(args[0])
 			case "nzcp", "shc", "vdsnc", "who":
 				rep, err = testvectors.RunSuite(args[0])
 				if err == nil && rep.Suite != suite {
 					return usageErr("%s holds the %q suite, not %q", args[0], rep.Suite, suite)
 				}
 			default:
-				return usageErr("suite %q is not supported (dcc, nzcp, shc, vdsnc, who)", suite)
+				return usageErr("suite %q is not supported (dcc, nzcp, shc, vdsnc, who, certlogic, rules)", suite)
 			}
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
@@ -57,6 +61,6 @@ func newConformanceCmd(e env) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
-	cmd.Flags().StringVar(&suite, "suite", "dcc", "suite: dcc (dgc-testdata layout), or nzcp, shc, vdsnc, who (expected.json)")
+	cmd.Flags().StringVar(&suite, "suite", "dcc", "suite: dcc (dgc-testdata layout); nzcp, shc, vdsnc, who (expected.json); certlogic, rules (CertLogic layout)")
 	return cmd
 }

@@ -1,0 +1,8 @@
+package certlogic
+
+import "encoding/json"
+
+func jsonMarshal(v any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
+}
