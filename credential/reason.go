@@ -37,6 +37,7 @@ const (
 
 	// Revoked: authenticated, but the key or the credential was revoked.
 	ReasonKeyRevoked Reason = "key_revoked"
+	ReasonRevoked    Reason = "revoked" // the credential itself is on its issuer's revocation list
 )
 
 // Reasons returns every reason code, in the order above.
@@ -47,7 +48,7 @@ func Reasons() []Reason {
 		ReasonUnsupportedAlg, ReasonUnknownKey, ReasonBadSignature, ReasonKeyUsage, ReasonKeyNotValid,
 		ReasonTrustStale, ReasonSuspectClock,
 		ReasonExpired, ReasonNotYetValid,
-		ReasonKeyRevoked,
+		ReasonKeyRevoked, ReasonRevoked,
 	}
 }
 
@@ -69,7 +70,7 @@ func (r Reason) Class() error {
 		return ErrUntrusted
 	case ReasonExpired, ReasonNotYetValid:
 		return ErrExpired
-	case ReasonKeyRevoked:
+	case ReasonKeyRevoked, ReasonRevoked:
 		return ErrRevoked
 	}
 	return ErrMalformed

@@ -14,7 +14,7 @@ func TestReasonClasses(t *testing.T) {
 		ReasonUnsupportedAlg: "untrusted", ReasonUnknownKey: "untrusted", ReasonBadSignature: "untrusted",
 		ReasonKeyUsage: "untrusted", ReasonKeyNotValid: "untrusted", ReasonTrustStale: "untrusted", ReasonSuspectClock: "untrusted",
 		ReasonExpired: "expired", ReasonNotYetValid: "expired",
-		ReasonKeyRevoked: "revoked",
+		ReasonKeyRevoked: "revoked", ReasonRevoked: "revoked",
 	}
 	if len(Reasons()) != len(want) {
 		t.Fatalf("Reasons() has %d codes, the table %d", len(Reasons()), len(want))
