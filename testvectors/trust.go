@@ -4,6 +4,7 @@ import (
 	"crypto"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/b5m5/travelcred/issuer"
@@ -54,6 +55,13 @@ type PublishOptions struct {
 	Sequence int64
 	// Keys, when set, reuses root, publisher and aggregator keys.
 	Keys *Published
+	// Revocations are members' revocation lists to sign and carry (their
+	// sequence and times are filled in).
+	Revocations map[string]*trustlist.RevocationList
+	// Rules are members' business rules (EU rule JSON), by country.
+	Rules map[string][]json.RawMessage
+	// ValueSets are carried for the rules.
+	ValueSets map[string][]string
 }
 
 // Publish makes the trust documents of a federation: root and publisher
@@ -153,7 +161,24 @@ func (f *Federation) Publish(o PublishOptions) (*Published, error) {
 		}
 		members = append(members, p.Countries[m.Country])
 	}
-	fed, err := trustlist.Aggregate(members, o.Sequence, o.Sequence, o.Now, o.Now.Add(o.NextUpdate), o.Now.Add(o.Validity))
+	for _, cc := range sortedKeys(o.Revocations) {
+		rl := o.Revocations[cc]
+		rl.Country, rl.Sequence, rl.IssuedAt, rl.ExpiresAt = cc, o.Sequence, o.Now, o.Now.Add(o.Validity)
+		b, err := signMember(rl, p.PublisherKeys[cc], cc)
+		if err != nil {
+			return nil, err
+		}
+		members = append(members, b)
+	}
+	for _, cc := range sortedKeys(o.Rules) {
+		rs := &trustlist.RuleSet{Country: cc, Sequence: o.Sequence, IssuedAt: o.Now, ExpiresAt: o.Now.Add(o.Validity), Rules: o.Rules[cc]}
+		b, err := signMember(rs, p.PublisherKeys[cc], cc)
+		if err != nil {
+			return nil, err
+		}
+		members = append(members, b)
+	}
+	fed, err := trustlist.AggregateWith(members, o.ValueSets, o.Sequence, o.Sequence, o.Now, o.Now.Add(o.NextUpdate), o.Now.Add(o.Validity))
 	if err != nil {
 		return nil, err
 	}
@@ -167,4 +192,27 @@ func (f *Federation) Publish(o PublishOptions) (*Published, error) {
 		return nil, fmt.Errorf("testvectors: own federated list: %w", err)
 	}
 	return p, nil
+}
+
+func signMember(doc any, key crypto.Signer, cc string) ([]byte, error) {
+	if key == nil {
+		return nil, fmt.Errorf("testvectors: no publisher key for %s", cc)
+	}
+	s, err := trustlist.Encode(doc)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.AddSignature(key, cc); err != nil {
+		return nil, err
+	}
+	return s.Marshal()
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/b5m5/travelcred/credential"
+	"github.com/b5m5/travelcred/rules"
 )
 
 // List is a verified federated list. It implements Source and is safe for
@@ -18,10 +19,20 @@ type List struct {
 	// Countries are the verified member lists, by country.
 	Countries map[string]*VerifiedCountryList
 	// Raw is the signed document.
-	Raw   []byte
-	index map[lookupKey][]*Key
-	count int
-	skew  time.Duration
+	Raw []byte
+	// RevocationLists and RuleSets are the verified member documents, by
+	// country.
+	RevocationLists map[string]*RevocationList
+	RuleSets        map[string]*RuleSet
+	// Rules are every member's rules; Values the federation's value sets.
+	Rules  *rules.Set
+	Values *rules.ValueSets
+
+	index       map[lookupKey][]*Key
+	revocations map[lookupKey]*revIndex
+	revoked     int
+	count       int
+	skew        time.Duration
 }
 
 // VerifyFederated checks a federated list against a pinned anchor: the
@@ -89,8 +100,66 @@ func VerifyFederated(anchor *VerifiedAnchor, data []byte, opts VerifyOptions) (*
 			l.count++
 		}
 	}
+	l.RevocationLists, l.revocations = map[string]*RevocationList{}, map[lookupKey]*revIndex{}
+	for i, raw := range fl.Revocations {
+		// A member may only revoke credentials of its own keys, so the
+		// revocation list is checked against the country list of the signer.
+		var probe struct {
+			Country string `json:"country"`
+		}
+		doc, err := ParseSigned(raw, opts.MaxSize)
+		if err != nil {
+			return nil, fmt.Errorf("revocation list %d: %w", i, err)
+		}
+		payload, err := doc.PayloadBytes()
+		if err != nil {
+			return nil, fmt.Errorf("revocation list %d: %w", i, err)
+		}
+		if err := json.Unmarshal(payload, &probe); err != nil {
+			return nil, fmt.Errorf("revocation list %d: %w: %v", i, ErrMalformed, err)
+		}
+		rl, idx, err := verifyRevocationList(anchor, raw, opts, l.Countries[probe.Country])
+		if err != nil {
+			return nil, fmt.Errorf("revocation list %d: %w", i, err)
+		}
+		if l.RevocationLists[rl.Country] != nil {
+			return nil, fmt.Errorf("%w: two revocation lists for %s", ErrMalformed, rl.Country)
+		}
+		l.RevocationLists[rl.Country] = rl
+		for lk, ri := range idx {
+			if l.revocations[lk] != nil {
+				return nil, fmt.Errorf("%w: two revocation lists for one key", ErrMalformed)
+			}
+			l.revocations[lk] = ri
+			for _, hs := range ri.byType {
+				l.revoked += len(hs)
+			}
+		}
+	}
+	l.RuleSets = map[string]*RuleSet{}
+	var all []*rules.Rule
+	for i, raw := range fl.RuleSets {
+		rs, rr, err := verifyRuleSet(anchor, raw, opts)
+		if err != nil {
+			return nil, fmt.Errorf("rule set %d: %w", i, err)
+		}
+		if l.RuleSets[rs.Country] != nil {
+			return nil, fmt.Errorf("%w: two rule sets for %s", ErrMalformed, rs.Country)
+		}
+		l.RuleSets[rs.Country] = rs
+		all = append(all, rr...)
+	}
+	set, err := rules.NewSet(all...)
+	if err != nil {
+		return nil, fmt.Errorf("rule sets: %w", err)
+	}
+	l.Rules = set
+	l.Values = rules.NewValueSets(fl.ValueSets)
 	return l, nil
 }
+
+// RevokedCount returns the number of revocation hashes the list holds.
+func (l *List) RevokedCount() int { return l.revoked }
 
 // Lookup implements Source. It does not allocate.
 func (l *List) Lookup(format credential.Format, ref []byte) []*Key {
@@ -140,6 +209,22 @@ func (s *State) Accept(l *List) {
 	for cc, cl := range l.Countries {
 		s.AcceptCountry(cc, cl)
 	}
+	if s.Revocations == nil {
+		s.Revocations = map[string]int64{}
+	}
+	for cc, rl := range l.RevocationLists {
+		if rl.Sequence > s.Revocations[cc] {
+			s.Revocations[cc] = rl.Sequence
+		}
+	}
+	if s.RuleSets == nil {
+		s.RuleSets = map[string]int64{}
+	}
+	for cc, rs := range l.RuleSets {
+		if rs.Sequence > s.RuleSets[cc] {
+			s.RuleSets[cc] = rs.Sequence
+		}
+	}
 }
 
 // AcceptCountry records one member list.
@@ -173,6 +258,10 @@ type State struct {
 	Federated int64                `json:"federated"`
 	Countries map[string]int64     `json:"countries"`
 	Revoked   map[string]time.Time `json:"revoked"`
+	// Revocations and RuleSets are the sequences of members' revocation
+	// lists and rule sets.
+	Revocations map[string]int64 `json:"revocations,omitempty"`
+	RuleSets    map[string]int64 `json:"ruleSets,omitempty"`
 }
 
 // Prune drops remembered revocations of keys that expired before now.
@@ -224,3 +313,6 @@ type EntryView struct {
 	Entry   Entry
 	Key     *Key
 }
+
+// RuleSet returns the members' business rules and the value sets.
+func (l *List) RuleSet() (*rules.Set, *rules.ValueSets) { return l.Rules, l.Values }

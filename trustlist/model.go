@@ -108,4 +108,11 @@ type FederatedList struct {
 	NextUpdate     time.Time         `json:"nextUpdate"`
 	ExpiresAt      time.Time         `json:"expiresAt"`
 	Members        []json.RawMessage `json:"members"`
+	// Revocations and RuleSets are members' signed revocation lists and
+	// rule sets, embedded like the country lists.
+	Revocations []json.RawMessage `json:"revocations,omitempty"`
+	RuleSets    []json.RawMessage `json:"ruleSets,omitempty"`
+	// ValueSets are the value sets rules see (value-set id → codes),
+	// vouched for by the aggregator's signature.
+	ValueSets map[string][]string `json:"valueSets,omitempty"`
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"sort"
 	"time"
 
 	"github.com/b5m5/travelcred/credential"
@@ -23,6 +25,17 @@ func Encode(doc any) (*Signed, error) {
 		}
 	case *FederatedList:
 		d.Type, d.Version = TypeFederated, 1
+	case *RevocationList:
+		d.Type, d.Version = TypeRevocation, 1
+		if d.Buckets == nil {
+			d.Buckets = []RevocationBucket{}
+		}
+		d.Normalize()
+	case *RuleSet:
+		d.Type, d.Version = TypeRuleSet, 1
+		if d.Rules == nil {
+			d.Rules = []json.RawMessage{}
+		}
 	default:
 		return nil, fmt.Errorf("trustlist: cannot encode %T", doc)
 	}
@@ -113,22 +126,40 @@ func (cl *CountryList) Prune(now time.Time) int {
 	return n
 }
 
-// Aggregate builds the unsigned federated list from signed member lists,
-// embedding each byte for byte.
+// Aggregate builds the unsigned federated list from signed member
+// documents — country lists, revocation lists and rule sets, told apart by
+// their type — embedding each one. valueSets may be nil.
 func Aggregate(members [][]byte, sequence, anchorSequence int64, issuedAt, nextUpdate, expiresAt time.Time) (*Signed, error) {
+	return AggregateWith(members, nil, sequence, anchorSequence, issuedAt, nextUpdate, expiresAt)
+}
+
+// AggregateWith is Aggregate with value sets for the rules.
+func AggregateWith(docs [][]byte, valueSets map[string][]string, sequence, anchorSequence int64, issuedAt, nextUpdate, expiresAt time.Time) (*Signed, error) {
 	fl := &FederatedList{
 		Sequence:       sequence,
 		AnchorSequence: anchorSequence,
 		IssuedAt:       issuedAt.UTC(),
 		NextUpdate:     nextUpdate.UTC(),
 		ExpiresAt:      expiresAt.UTC(),
-		Members:        make([]json.RawMessage, 0, len(members)),
+		Members:        make([]json.RawMessage, 0, len(docs)),
+		ValueSets:      valueSets,
 	}
-	for i, m := range members {
-		if !json.Valid(m) {
-			return nil, fmt.Errorf("%w: member list %d is not JSON", ErrMalformed, i)
+	for i, m := range docs {
+		t, err := documentType(m)
+		if err != nil {
+			return nil, fmt.Errorf("document %d: %w", i, err)
 		}
-		fl.Members = append(fl.Members, json.RawMessage(compactJSON(m)))
+		raw := json.RawMessage(compactJSON(m))
+		switch t {
+		case TypeCountry:
+			fl.Members = append(fl.Members, raw)
+		case TypeRevocation:
+			fl.Revocations = append(fl.Revocations, raw)
+		case TypeRuleSet:
+			fl.RuleSets = append(fl.RuleSets, raw)
+		default:
+			return nil, fmt.Errorf("%w: document %d has type %q, which a federated list cannot carry", ErrMalformed, i, t)
+		}
 	}
 	return Encode(fl)
 }
@@ -159,4 +190,52 @@ func appendCompact(dst, src []byte) ([]byte, error) {
 		return nil, err
 	}
 	return append(dst, b...), nil
+}
+
+// Normalize sorts and de-duplicates each bucket's hashes, merges buckets
+// of the same key and hash type, and orders buckets, so the signed list is
+// canonical and verifiers can binary-search it.
+func (rl *RevocationList) Normalize() {
+	type bk struct {
+		kid, hashType string
+		format        credential.Format
+	}
+	merged := map[bk]*RevocationBucket{}
+	var order []bk
+	for _, b := range rl.Buckets {
+		k := bk{b.KID, b.HashType, b.Format}
+		if m, ok := merged[k]; ok {
+			m.Hashes = append(m.Hashes, b.Hashes...)
+			if b.ExpiresAt.After(m.ExpiresAt) {
+				m.ExpiresAt = b.ExpiresAt
+			}
+			continue
+		}
+		c := b
+		c.Hashes = append([]string(nil), b.Hashes...)
+		merged[k] = &c
+		order = append(order, k)
+	}
+	out := make([]RevocationBucket, 0, len(order))
+	for _, k := range order {
+		b := merged[k]
+		sort.Strings(b.Hashes)
+		b.Hashes = slices.Compact(b.Hashes)
+		out = append(out, *b)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].KID != out[j].KID {
+			return out[i].KID < out[j].KID
+		}
+		return out[i].HashType < out[j].HashType
+	})
+	rl.Buckets = out
+}
+
+// Add records a revoked credential hash in rl, in the bucket of the key
+// kid (standard base64) and hash type.
+func (rl *RevocationList) Add(format credential.Format, kid, hashType string, hash [HashSize]byte, expiresAt time.Time) {
+	rl.Buckets = append(rl.Buckets, RevocationBucket{KID: kid, Format: format, HashType: hashType, ExpiresAt: expiresAt.UTC(),
+		Hashes: []string{base64.StdEncoding.EncodeToString(hash[:])}})
+	rl.Normalize()
 }

@@ -114,6 +114,7 @@ func TestEveryReason(t *testing.T) {
 		{name: "expired", reason: credential.ReasonExpired, text: signText(t, gb, claims(t, gb, vacc, iat0, vnow.Add(-time.Hour)))},
 		{name: "not yet valid", reason: credential.ReasonNotYetValid, text: signText(t, gb, claims(t, gb, vacc, vnow.Add(time.Hour), vnow.AddDate(0, 1, 0)))},
 		{name: "key revoked", reason: credential.ReasonKeyRevoked, text: validText, v: newVerifier(t, revoked), detail: "key compromise"},
+		{name: "credential revoked", reason: credential.ReasonRevoked, text: validText, detail: "UCI", v: newVerifier(t, revokeAll{trust})},
 		{name: "trust list expired", reason: credential.ReasonTrustStale, text: validText, detail: "expired",
 			v: newVerifier(t, statusSource{trust, trustlist.Status{Freshness: trustlist.FreshnessStale, Expired: true, ExpiresAt: vnow.Add(-time.Hour)}})},
 		{name: "trust list older than the allowed age", reason: credential.ReasonTrustStale, text: validText, detail: "old",
@@ -168,7 +169,7 @@ func TestEveryReason(t *testing.T) {
 		credential.ReasonKeyUsage: verifier.ErrUntrusted, credential.ReasonKeyNotValid: verifier.ErrUntrusted,
 		credential.ReasonTrustStale: verifier.ErrUntrusted, credential.ReasonSuspectClock: verifier.ErrUntrusted,
 		credential.ReasonExpired: verifier.ErrExpired, credential.ReasonNotYetValid: verifier.ErrExpired,
-		credential.ReasonKeyRevoked: verifier.ErrRevoked,
+		credential.ReasonKeyRevoked: verifier.ErrRevoked, credential.ReasonRevoked: verifier.ErrRevoked,
 	}
 	for r, class := range wantClass {
 		if r.Class() != class {
@@ -196,4 +197,11 @@ func TestTrustAgeWithinLimit(t *testing.T) {
 	if res.Trust.Freshness != trustlist.FreshnessStale || res.Trust.Age != 47*time.Hour {
 		t.Errorf("result trust %+v, want stale with its age", res.Trust)
 	}
+}
+
+// revokeAll is a trust source whose revocation list holds every credential.
+type revokeAll struct{ trustlist.Source }
+
+func (revokeAll) Revoked(credential.Format, []byte, trustlist.CredentialHashes) (string, bool) {
+	return trustlist.HashUCI, true
 }

@@ -9,6 +9,7 @@ package verifier
 
 import (
 	"crypto"
+	"crypto/ecdsa"
 	"errors"
 	"fmt"
 	"strings"
@@ -19,6 +20,7 @@ import (
 	"github.com/b5m5/travelcred/credential/hcert"
 	"github.com/b5m5/travelcred/credential/nzcp"
 	"github.com/b5m5/travelcred/qr"
+	"github.com/b5m5/travelcred/rules"
 	"github.com/b5m5/travelcred/trustlist"
 )
 
@@ -141,6 +143,8 @@ type Verifier struct {
 	skew   time.Duration
 	maxAge time.Duration
 	dec    hcert.Decoder
+	rules  *rules.Set
+	values *rules.ValueSets
 	bufs   sync.Pool // of *scratch
 }
 
@@ -318,6 +322,16 @@ func (v *Verifier) verifyHCERT(text string) (*Result, *Error) {
 		return nil, fail(credential.ReasonKeyNotValid, "issued at %s, outside the key's validity %s to %s",
 			stamp(c.IssuedAt), stamp(key.NotBefore), stamp(key.NotAfter))
 	}
+	if rs, ok := v.trust.(trustlist.RevocationSource); ok {
+		// Revocation is by hash of the UCI, of country+UCI, or of the
+		// signature (for ECDSA its r half only, as signatures are
+		// malleable); checked only now that the credential is authentic.
+		_, isEC := key.PublicKey.(*ecdsa.PublicKey)
+		h := trustlist.HashesOf(dccUCI(dcc), c.Issuer, m.Signature, isEC)
+		if typ, revoked := rs.Revoked(credential.FormatHCERT, m.KID, h); revoked {
+			return nil, fail(credential.ReasonRevoked, "the issuer revoked this credential (%s hash listed)", typ)
+		}
+	}
 	if c.IssuedAt.After(now.Add(v.skew)) {
 		return nil, fail(credential.ReasonNotYetValid, "issued at %s, after now (%s)", stamp(c.IssuedAt), stamp(now))
 	}
@@ -354,6 +368,19 @@ func (v *Verifier) checkTrust(st trustlist.Status, now time.Time) *Error {
 		return fail(credential.ReasonTrustStale, "the trust list is %s old, over the %s allowed", st.Age.Round(time.Minute), v.maxAge)
 	}
 	return nil
+}
+
+// dccUCI returns the unique certificate identifier (ci) of a DCC's event.
+func dccUCI(d *credential.DCC) string {
+	switch {
+	case len(d.Vaccinations) > 0:
+		return d.Vaccinations[0].ID
+	case len(d.Tests) > 0:
+		return d.Tests[0].ID
+	case len(d.Recoveries) > 0:
+		return d.Recoveries[0].ID
+	}
+	return ""
 }
 
 // verifyNZCP checks an NZ COVID Pass: the key is found by issuer and kid

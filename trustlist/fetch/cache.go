@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/b5m5/travelcred/credential"
+	"github.com/b5m5/travelcred/rules"
 	"github.com/b5m5/travelcred/trustlist"
 )
 
@@ -220,4 +221,20 @@ func (c *Cache) Status(now time.Time) trustlist.Status {
 		return l.Status(now)
 	}
 	return trustlist.Status{Freshness: trustlist.FreshnessStale, Expired: true}
+}
+
+// Revoked implements trustlist.RevocationSource.
+func (c *Cache) Revoked(format credential.Format, ref []byte, h trustlist.CredentialHashes) (string, bool) {
+	if l := c.list.Load(); l != nil {
+		return l.Revoked(format, ref, h)
+	}
+	return "", false
+}
+
+// RuleSet returns the current list's rules and value sets.
+func (c *Cache) RuleSet() (*rules.Set, *rules.ValueSets) {
+	if l := c.list.Load(); l != nil {
+		return l.RuleSet()
+	}
+	return nil, nil
 }
