@@ -46,7 +46,7 @@ func Reasons() []Reason {
 		ReasonBadPrefix, ReasonBadBase45, ReasonBadCompression, ReasonTooLarge, ReasonBadCOSE,
 		ReasonBadCBOR, ReasonBadClaims, ReasonSchema, ReasonBadImage,
 		ReasonUnsupportedAlg, ReasonUnknownKey, ReasonBadSignature, ReasonKeyUsage, ReasonKeyNotValid,
-		ReasonTrustStale, ReasonSuspectClock,
+		ReasonTrustStale, ReasonSuspectClock, ReasonRevocationUnavailable,
 		ReasonExpired, ReasonNotYetValid,
 		ReasonKeyRevoked, ReasonRevoked,
 	}
@@ -66,7 +66,7 @@ var (
 func (r Reason) Class() error {
 	switch r {
 	case ReasonUnsupportedAlg, ReasonUnknownKey, ReasonBadSignature, ReasonKeyUsage,
-		ReasonKeyNotValid, ReasonTrustStale, ReasonSuspectClock:
+		ReasonKeyNotValid, ReasonTrustStale, ReasonSuspectClock, ReasonRevocationUnavailable:
 		return ErrUntrusted
 	case ReasonExpired, ReasonNotYetValid:
 		return ErrExpired

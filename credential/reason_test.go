@@ -12,7 +12,7 @@ func TestReasonClasses(t *testing.T) {
 		ReasonTooLarge: "malformed", ReasonBadCOSE: "malformed", ReasonBadCBOR: "malformed",
 		ReasonBadClaims: "malformed", ReasonSchema: "malformed", ReasonBadImage: "malformed",
 		ReasonUnsupportedAlg: "untrusted", ReasonUnknownKey: "untrusted", ReasonBadSignature: "untrusted",
-		ReasonKeyUsage: "untrusted", ReasonKeyNotValid: "untrusted", ReasonTrustStale: "untrusted", ReasonSuspectClock: "untrusted",
+		ReasonKeyUsage: "untrusted", ReasonKeyNotValid: "untrusted", ReasonTrustStale: "untrusted", ReasonSuspectClock: "untrusted", ReasonRevocationUnavailable: "untrusted",
 		ReasonExpired: "expired", ReasonNotYetValid: "expired",
 		ReasonKeyRevoked: "revoked", ReasonRevoked: "revoked",
 	}
