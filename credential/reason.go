@@ -23,13 +23,14 @@ const (
 	ReasonBadImage       Reason = "bad_image"       // no readable credential QR code in the image
 
 	// Untrusted: the credential is well formed but cannot be authenticated.
-	ReasonUnsupportedAlg Reason = "unsupported_alg"  // alg not accepted, or contradicted by the unprotected header
-	ReasonUnknownKey     Reason = "unknown_key"      // no trusted key has this key id
-	ReasonBadSignature   Reason = "bad_signature"    // no candidate key verifies the signature
-	ReasonKeyUsage       Reason = "key_usage"        // the key may not sign this credential type
-	ReasonKeyNotValid    Reason = "key_not_valid"    // the key was not valid when the credential was issued
-	ReasonTrustStale     Reason = "trust_list_stale" // the trust list is expired or older than the allowed age
-	ReasonSuspectClock   Reason = "suspect_clock"    // the clock is earlier than the trust list's issue time
+	ReasonUnsupportedAlg        Reason = "unsupported_alg"        // alg not accepted, or contradicted by the unprotected header
+	ReasonUnknownKey            Reason = "unknown_key"            // no trusted key has this key id
+	ReasonBadSignature          Reason = "bad_signature"          // no candidate key verifies the signature
+	ReasonKeyUsage              Reason = "key_usage"              // the key may not sign this credential type
+	ReasonKeyNotValid           Reason = "key_not_valid"          // the key was not valid when the credential was issued
+	ReasonTrustStale            Reason = "trust_list_stale"       // the trust list is expired or older than the allowed age
+	ReasonSuspectClock          Reason = "suspect_clock"          // the clock is earlier than the trust list's issue time
+	ReasonRevocationUnavailable Reason = "revocation_unavailable" // the key requires a revocation list that is missing or stale
 
 	// Expired: authenticated, but outside its validity window.
 	ReasonExpired     Reason = "expired"
