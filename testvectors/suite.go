@@ -11,6 +11,8 @@ import (
 
 	"github.com/b5m5/travelcred/credential"
 	"github.com/b5m5/travelcred/credential/nzcp"
+	"github.com/b5m5/travelcred/credential/shc"
+	"github.com/b5m5/travelcred/credential/vdsnc"
 	"github.com/b5m5/travelcred/trustlist"
 	"github.com/b5m5/travelcred/verifier"
 )
@@ -115,6 +117,9 @@ func runCase(dir string, s *Suite, c *SuiteCase) (string, string) {
 		_, vErr = v.Verify(strings.TrimRight(string(input), "\r\n"))
 	case "image":
 		_, vErr = v.VerifyImage(input)
+	case "payload":
+		// An unsigned SHC JWS payload, judged on its content alone.
+		vErr = judgeSHCPayload(input, clock)
 	default:
 		return "error", fmt.Sprintf("stage %q is not supported", c.Stage)
 	}
@@ -135,7 +140,13 @@ func runCase(dir string, s *Suite, c *SuiteCase) (string, string) {
 // SuiteTrust builds a static trust source from a suite's trust files. A
 // file that does not parse contributes no keys, as the suites specify.
 func SuiteTrust(dir string, refs []TrustFile) (*trustlist.Static, error) {
+	type shcCRL struct {
+		issuer string
+		data   []byte
+	}
 	var keys []*trustlist.Key
+	var crls [][]byte
+	var shcCRLs []shcCRL
 	for _, ref := range refs {
 		data, err := os.ReadFile(resolve(dir, ref.File))
 		if err != nil {
@@ -163,8 +174,50 @@ func SuiteTrust(dir string, refs []TrustFile) (*trustlist.Static, error) {
 				keys = append(keys, &trustlist.Key{Format: credential.FormatNZCP, Issuer: issuer, KID: []byte(kid),
 					PublicKey: ak.PublicKey, Country: "NZ", Usage: trustlist.UsageAll})
 			}
+		case "csca":
+			cscas, err := vdsnc.ParseCSCAs(data)
+			if err != nil {
+				continue
+			}
+			for _, c := range cscas {
+				keys = append(keys, &trustlist.Key{Format: credential.FormatVDSNC, KID: c.SubjectKeyID, Country: c.Country,
+					PublicKey: c.PublicKey, Certificate: c.Cert, Raw: c.Raw, Usage: trustlist.UsageAll,
+					NotBefore: c.NotBefore, NotAfter: c.NotAfter})
+			}
+		case "crl-icao":
+			crls = append(crls, data)
+		case "jwks":
+			jks, err := shc.ParseJWKS(data)
+			if err != nil || ref.Issuer == "" {
+				continue // keys of no issuer can verify nothing
+			}
+			for _, jk := range jks {
+				k := &trustlist.Key{Format: credential.FormatSHC, Issuer: ref.Issuer, KID: []byte(jk.KID),
+					PublicKey: jk.PublicKey, Usage: trustlist.UsageAll, CRLVersion: jk.CRLVersion}
+				if len(jk.X5C) > 0 {
+					k.Certificate = jk.X5C[0]
+				}
+				keys = append(keys, k)
+			}
+		case "crl-shc":
+			shcCRLs = append(shcCRLs, shcCRL{ref.Issuer, data})
 		default:
 			return nil, fmt.Errorf("trust kind %q is not supported yet", ref.Kind)
+		}
+	}
+	// CRLs bind to their CSCA through the signature, checked by the seal
+	// verification; every VDS-NC key carries them all. SHC rid lists bind
+	// to the issuer's key of the same kid.
+	for _, k := range keys {
+		switch k.Format {
+		case credential.FormatVDSNC:
+			k.CRLs = crls
+		case credential.FormatSHC:
+			for _, c := range shcCRLs {
+				if c.issuer == k.Issuer {
+					k.CRLs = append(k.CRLs, c.data)
+				}
+			}
 		}
 	}
 	return trustlist.NewStatic(keys...), nil
@@ -176,4 +229,31 @@ func resolve(dir, p string) string {
 		return p
 	}
 	return filepath.Join(dir, p)
+}
+
+// judgeSHCPayload checks an unsigned SHC payload's content: its claims,
+// VC types, FHIR bundle and times.
+func judgeSHCPayload(b []byte, at time.Time) error {
+	c, err := shc.ParseClaims(b)
+	if err != nil {
+		return toVerifierError(err)
+	}
+	if err := c.Validate(); err != nil {
+		return toVerifierError(err)
+	}
+	if _, err := c.Credential(); err != nil {
+		return toVerifierError(err)
+	}
+	if err := c.CheckTime(at); err != nil {
+		return toVerifierError(err)
+	}
+	return nil
+}
+
+func toVerifierError(err error) error {
+	var ce *credential.Error
+	if errors.As(err, &ce) {
+		return &verifier.Error{Reason: ce.Reason, Detail: ce.Detail, Err: ce.Err}
+	}
+	return err
 }

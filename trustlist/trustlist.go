@@ -143,6 +143,16 @@ type Key struct {
 	// Issuer identifies the issuer for formats that name one (a did:web or
 	// https URL); empty for HCERT.
 	Issuer string
+	// Raw is the certificate's DER, kept for certificates crypto/x509
+	// cannot parse (VDS-NC CSCAs with explicit curve parameters).
+	Raw []byte
+	// CRLs are revocation lists for the credentials this key signs, as
+	// their format publishes them: for a VDS-NC CSCA its X.509 CRLs (DER),
+	// for an SHC issuer key its rid list (.well-known/crl/<kid>.json).
+	CRLs [][]byte
+	// CRLVersion is an SHC key's crlVersion: when positive, a rid list of
+	// at least that version must be loaded, or verification fails closed.
+	CRLVersion int
 }
 
 // ValidAt reports whether t lies within the key's validity.

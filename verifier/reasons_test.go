@@ -49,6 +49,7 @@ func TestEveryReason(t *testing.T) {
 	validText := signText(t, gb, good)
 	validCOSE := signCOSE(t, gb, good)
 
+	shcText, shcV := shcWithoutRevocationList(t)
 	tamperedSig := bytes.Clone(validCOSE)
 	tamperedSig[len(tamperedSig)-1] ^= 0x01
 
@@ -82,8 +83,8 @@ func TestEveryReason(t *testing.T) {
 		{name: "empty input", reason: credential.ReasonBadPrefix, text: ""},
 		{name: "later HCERT version", reason: credential.ReasonBadPrefix, text: "HC2:" + validText[4:], detail: "HC2:"},
 		{name: "SMART Health Link (not a credential format)", reason: credential.ReasonBadPrefix, text: "shlink:/eyJ1cmwiOiJodHRwczovL2V4YW1wbGUub3JnIn0"},
-		{name: "SMART Health Card", reason: credential.ReasonBadPrefix, text: "shc:/5676290952432060346029243740"},
-		{name: "VDS-NC JSON", reason: credential.ReasonBadPrefix, text: `{"data":{},"sig":{}}`},
+		{name: "SMART Health Card", reason: credential.ReasonBadClaims, text: "shc:/5676290952432060346029243740"},
+		{name: "VDS-NC JSON", reason: credential.ReasonBadClaims, text: `{"data":{},"sig":{}}`},
 		{name: "lower-case Base45", reason: credential.ReasonBadBase45, text: "HC1:" + strings.ToLower(validText[4:])},
 		{name: "prefix alone", reason: credential.ReasonBadBase45, text: "HC1:"},
 		{name: "not zlib", reason: credential.ReasonBadCompression, text: hc1Raw(validCOSE)},
@@ -114,6 +115,7 @@ func TestEveryReason(t *testing.T) {
 		{name: "expired", reason: credential.ReasonExpired, text: signText(t, gb, claims(t, gb, vacc, iat0, vnow.Add(-time.Hour)))},
 		{name: "not yet valid", reason: credential.ReasonNotYetValid, text: signText(t, gb, claims(t, gb, vacc, vnow.Add(time.Hour), vnow.AddDate(0, 1, 0)))},
 		{name: "key revoked", reason: credential.ReasonKeyRevoked, text: validText, v: newVerifier(t, revoked), detail: "key compromise"},
+		{name: "SHC key needs a rid list that is missing", reason: credential.ReasonRevocationUnavailable, text: shcText, v: shcV},
 		{name: "credential revoked", reason: credential.ReasonRevoked, text: validText, detail: "UCI", v: newVerifier(t, revokeAll{trust})},
 		{name: "trust list expired", reason: credential.ReasonTrustStale, text: validText, detail: "expired",
 			v: newVerifier(t, statusSource{trust, trustlist.Status{Freshness: trustlist.FreshnessStale, Expired: true, ExpiresAt: vnow.Add(-time.Hour)}})},
@@ -170,6 +172,7 @@ func TestEveryReason(t *testing.T) {
 		credential.ReasonTrustStale: verifier.ErrUntrusted, credential.ReasonSuspectClock: verifier.ErrUntrusted,
 		credential.ReasonExpired: verifier.ErrExpired, credential.ReasonNotYetValid: verifier.ErrExpired,
 		credential.ReasonKeyRevoked: verifier.ErrRevoked, credential.ReasonRevoked: verifier.ErrRevoked,
+		credential.ReasonRevocationUnavailable: verifier.ErrUntrusted,
 	}
 	for r, class := range wantClass {
 		if r.Class() != class {

@@ -8,6 +8,7 @@
 package verifier
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"errors"
@@ -19,6 +20,8 @@ import (
 	"github.com/b5m5/travelcred/credential"
 	"github.com/b5m5/travelcred/credential/hcert"
 	"github.com/b5m5/travelcred/credential/nzcp"
+	"github.com/b5m5/travelcred/credential/shc"
+	"github.com/b5m5/travelcred/credential/vdsnc"
 	"github.com/b5m5/travelcred/qr"
 	"github.com/b5m5/travelcred/rules"
 	"github.com/b5m5/travelcred/trustlist"
@@ -180,10 +183,12 @@ func Detect(text string) (credential.Format, error) {
 		return "", wrap(err)
 	case strings.HasPrefix(text, "NZCP:/"):
 		return credential.FormatNZCP, nil
-	case strings.HasPrefix(text, "shc:/"):
-		return "", fail(credential.ReasonBadPrefix, "SMART Health Cards (shc:/) are not supported yet")
+	case strings.HasPrefix(text, "shc:/"), strings.HasPrefix(text, "eyJ") && strings.Count(text, ".") == 2:
+		return credential.FormatSHC, nil
+	case strings.HasPrefix(text, "{") && strings.Contains(text, `"verifiableCredential"`):
+		return credential.FormatSHC, nil
 	case strings.HasPrefix(text, "{"):
-		return "", fail(credential.ReasonBadPrefix, "JSON input (ICAO VDS-NC) is not supported yet")
+		return credential.FormatVDSNC, nil
 	case strings.HasPrefix(text, "B64:") || strings.HasPrefix(text, "PK\x03\x04"):
 		// DIVOC (India and others): recognised so that the officer is not
 		// told the code is garbage, but no DIVOC issuer can be trusted
@@ -229,6 +234,10 @@ func (v *Verifier) verify(text string) (*Result, *Error) {
 		return v.verifyHCERT(text)
 	case credential.FormatNZCP:
 		return v.verifyNZCP(text)
+	case credential.FormatVDSNC:
+		return v.verifyVDSNC(text)
+	case credential.FormatSHC:
+		return v.verifySHC(text)
 	}
 	return nil, fail(credential.ReasonBadPrefix, "format %s is not supported", format)
 }
@@ -368,6 +377,166 @@ func (v *Verifier) checkTrust(st trustlist.Status, now time.Time) *Error {
 		return fail(credential.ReasonTrustStale, "the trust list is %s old, over the %s allowed", st.Age.Round(time.Minute), v.maxAge)
 	}
 	return nil
+}
+
+// verifyVDSNC checks an ICAO VDS-NC seal: the signature over the
+// canonical JSON with the seal's own barcode signer certificate (BSC), then
+// the BSC's path to a trusted CSCA of the seal's country (found by the
+// BSC's authority key id), the CSCA's CRL, the BSC's key usage and
+// document type, and its validity. A seal has no validity of its own.
+func (v *Verifier) verifyVDSNC(text string) (*Result, *Error) {
+	if max := v.dec.MaxTextLen; max > 0 && len(text) > max {
+		return nil, fail(credential.ReasonTooLarge, "text is %d bytes, over the %d-byte limit", len(text), max)
+	}
+	seal, err := vdsnc.Decode(text)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	now := v.now()
+	status := v.trust.Status(now)
+	if e := v.checkTrust(status, now); e != nil {
+		return nil, e
+	}
+	if err := seal.VerifySignature(); err != nil {
+		return nil, wrap(err)
+	}
+	keys := v.trust.Lookup(credential.FormatVDSNC, seal.KeyRef())
+	cscas := make([]*vdsnc.CSCA, 0, len(keys))
+	var crls [][]byte
+	for _, k := range keys {
+		raw := k.Raw
+		if raw == nil && k.Certificate != nil {
+			raw = k.Certificate.Raw
+		}
+		c, err := vdsnc.ParseCSCA(raw)
+		if err != nil {
+			continue
+		}
+		cscas = append(cscas, c)
+		crls = append(crls, k.CRLs...)
+	}
+	csca, err := seal.VerifyChain(cscas, crls, now)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	var key *trustlist.Key
+	for i, k := range keys {
+		raw := k.Raw
+		if raw == nil && k.Certificate != nil {
+			raw = k.Certificate.Raw
+		}
+		if bytes.Equal(raw, csca.Raw) {
+			key = keys[i]
+		}
+	}
+	if key != nil && key.Revoked {
+		return nil, fail(credential.ReasonKeyRevoked, "the CSCA was revoked%s", revokedDetail(key))
+	}
+	cred, err := seal.Credential()
+	if err != nil {
+		return nil, wrap(err)
+	}
+	return &Result{
+		Credential: cred,
+		Format:     credential.FormatVDSNC,
+		Country:    cred.Country,
+		KeyID:      append([]byte(nil), seal.KeyRef()...),
+		Alg:        seal.Alg,
+		ExpiresAt:  seal.BSC.NotAfter,
+		Trust:      status,
+		Key:        key,
+	}, nil
+}
+
+// verifySHC checks a SMART Health Card given as "shc:/" QR text, a compact
+// JWS, or a .smart-health-card file (every card of a file must be valid;
+// the first is reported). The key is found by issuer and kid together, so
+// a card claiming another issuer than its key's is refused. The card's
+// content (issuer URL, VC types, FHIR) is judged only after its signature,
+// then its rid revocation, key and time.
+func (v *Verifier) verifySHC(text string) (*Result, *Error) {
+	if max := v.dec.MaxTextLen; max > 0 && len(text) > max {
+		return nil, fail(credential.ReasonTooLarge, "text is %d bytes, over the %d-byte limit", len(text), max)
+	}
+	var cards []*shc.Card
+	var err error
+	switch {
+	case strings.HasPrefix(text, "shc:/"):
+		var c *shc.Card
+		if c, err = shc.Decode(text); err == nil {
+			cards = []*shc.Card{c}
+		}
+	case strings.HasPrefix(text, "{"):
+		cards, err = shc.ParseFile([]byte(text))
+	default:
+		var c *shc.Card
+		if c, err = shc.DecodeJWS(text); err == nil {
+			cards = []*shc.Card{c}
+		}
+	}
+	if err != nil {
+		return nil, wrap(err)
+	}
+	now := v.now()
+	status := v.trust.Status(now)
+	if e := v.checkTrust(status, now); e != nil {
+		return nil, e
+	}
+	var first *Result
+	for _, card := range cards {
+		res, e := v.checkSHCCard(card, now, status)
+		if e != nil {
+			return nil, e
+		}
+		if first == nil {
+			first = res
+		}
+	}
+	return first, nil
+}
+
+func (v *Verifier) checkSHCCard(card *shc.Card, now time.Time, status trustlist.Status) (*Result, *Error) {
+	key, e := firstVerifying(v.trust.Lookup(credential.FormatSHC, card.KeyRef()), card.Verify,
+		fmt.Sprintf("no trusted key is %s", card.KeyRef()))
+	if e != nil {
+		return nil, e
+	}
+	if err := card.Validate(); err != nil {
+		return nil, wrap(err)
+	}
+	var crl *shc.CRL
+	for _, raw := range key.CRLs {
+		if c, err := shc.ParseCRL(raw); err == nil && c.KID == string(key.KID) {
+			crl = c
+		}
+	}
+	if err := shc.CheckRevocation(shc.Key{KID: string(key.KID), CRLVersion: key.CRLVersion}, crl, card); err != nil {
+		if errors.Is(err, shc.ErrRevoked) {
+			return nil, &Error{Reason: credential.ReasonRevoked, Detail: err.Error()}
+		}
+		return nil, &Error{Reason: credential.ReasonRevocationUnavailable, Detail: err.Error()}
+	}
+	cred, err := card.Credential()
+	if err != nil {
+		return nil, wrap(err)
+	}
+	if e := checkKey(key, "", card.NotBefore, card.KID); e != nil {
+		return nil, e
+	}
+	if err := card.CheckTime(now); err != nil {
+		return nil, wrap(err)
+	}
+	return &Result{
+		Credential: cred,
+		Format:     credential.FormatSHC,
+		Country:    key.Country,
+		KeyID:      []byte(card.KID),
+		Alg:        "ES256",
+		IssuedAt:   card.NotBefore,
+		ExpiresAt:  card.ExpiresAt,
+		Trust:      status,
+		Key:        key,
+	}, nil
 }
 
 // dccUCI returns the unique certificate identifier (ci) of a DCC's event.
