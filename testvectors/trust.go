@@ -62,6 +62,9 @@ type PublishOptions struct {
 	Rules map[string][]json.RawMessage
 	// ValueSets are carried for the rules.
 	ValueSets map[string][]string
+	// Extra are further entries of members' country lists (keys of other
+	// formats), by country.
+	Extra map[string][]trustlist.Entry
 }
 
 // Publish makes the trust documents of a federation: root and publisher
@@ -148,7 +151,7 @@ func (f *Federation) Publish(o PublishOptions) (*Published, error) {
 			return nil, err
 		}
 		cl := &trustlist.CountryList{Country: m.Country, Sequence: o.Sequence, IssuedAt: o.Now,
-			ExpiresAt: o.Now.Add(o.Validity), Entries: []trustlist.Entry{e}}
+			ExpiresAt: o.Now.Add(o.Validity), Entries: append([]trustlist.Entry{e}, o.Extra[m.Country]...)}
 		doc, err := trustlist.Encode(cl)
 		if err != nil {
 			return nil, err

@@ -165,3 +165,18 @@ func (l *List) ExportJSON() ([]byte, error) {
 	}
 	return marshalDoc(x)
 }
+
+// pemBlock returns the bytes of the first PEM block of the given type, or
+// nil.
+func pemBlock(data []byte, typ string) []byte {
+	for {
+		var b *pem.Block
+		b, data = pem.Decode(data)
+		if b == nil {
+			return nil
+		}
+		if b.Type == typ {
+			return b.Bytes
+		}
+	}
+}

@@ -95,6 +95,17 @@ type Entry struct {
 	// Issuer identifies the issuer where the format names one: a did:web
 	// DID (nzcp) or an https URL (shc).
 	Issuer string `json:"issuer,omitempty"`
+	// Certificate is the certificate in standard base64 DER when the JWK
+	// cannot carry it in x5c (a VDS-NC CSCA with explicit EC parameters,
+	// which crypto/x509 refuses).
+	Certificate string `json:"certificate,omitempty"`
+	// CRLs are the revocation lists for credentials this key signs, in
+	// standard base64: X.509 CRLs (DER) of a VDS-NC CSCA, or an SHC
+	// issuer's rid list (JSON) for this kid.
+	CRLs []string `json:"crls,omitempty"`
+	// CRLVersion is an SHC key's crlVersion: a rid list at least that
+	// recent must be present, or verification fails closed.
+	CRLVersion int `json:"crlVersion,omitempty"`
 }
 
 // FederatedList is the aggregator's document: the member lists embedded

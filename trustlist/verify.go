@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/b5m5/travelcred/credential"
+	"github.com/b5m5/travelcred/credential/vdsnc"
 )
 
 // DefaultSkew is the clock allowance when comparing a list's issue time
@@ -360,14 +361,34 @@ func entryKey(country string, e *Entry) (*Key, error) {
 	default:
 		return nil, fmt.Errorf("%w: format %q", ErrMalformed, e.Format)
 	}
-	j, err := ParsePublicJWK(e.Key)
-	if err != nil {
-		return nil, err
+	var j *PublicJWK
+	if len(e.Key) == 0 && e.Format == credential.FormatVDSNC && e.Certificate != "" {
+		// A CSCA crypto/x509 cannot read: its certificate is its key.
+		der, err := base64.StdEncoding.DecodeString(e.Certificate)
+		if err != nil {
+			return nil, fmt.Errorf("%w: certificate is not base64", ErrMalformed)
+		}
+		c, err := vdsnc.ParseCSCA(der)
+		if err != nil {
+			return nil, fmt.Errorf("%w: certificate: %v", ErrMalformed, err)
+		}
+		if cc := vdsnc.Alpha2(c.Country); cc != country {
+			return nil, fmt.Errorf("%w: certificate subject C=%s in the %s list", ErrForeignKey, c.Country, country)
+		}
+		j = &PublicJWK{Key: c.PublicKey}
+	} else {
+		var err error
+		if j, err = ParsePublicJWK(e.Key); err != nil {
+			return nil, err
+		}
 	}
+	var err error
 	k := &Key{Format: e.Format, Country: country, PublicKey: j.Key, NotBefore: e.NotBefore, NotAfter: e.NotAfter, Issuer: e.Issuer}
 	if len(j.Chain) > 0 {
 		k.Certificate = j.Chain[0]
-		if c := k.Certificate.Subject.Country; len(c) != 1 || c[0] != country {
+		// DSCs and CSCAs name their country; SHC issuer certificates are
+		// bound to the issuer URL instead and carry none.
+		if c := k.Certificate.Subject.Country; e.Format != credential.FormatSHC && (len(c) != 1 || c[0] != country) {
 			return nil, fmt.Errorf("%w: certificate subject C=%v in the %s list", ErrForeignKey, c, country)
 		}
 	}
@@ -406,6 +427,19 @@ func entryKey(country string, e *Entry) (*Key, error) {
 	default:
 		return nil, fmt.Errorf("%w: status %q", ErrMalformed, e.Status)
 	}
+	if e.Certificate != "" {
+		if k.Raw, err = base64.StdEncoding.DecodeString(e.Certificate); err != nil {
+			return nil, fmt.Errorf("%w: certificate is not base64", ErrMalformed)
+		}
+	}
+	for i, c := range e.CRLs {
+		raw, err := base64.StdEncoding.DecodeString(c)
+		if err != nil {
+			return nil, fmt.Errorf("%w: crls[%d] is not base64", ErrMalformed, i)
+		}
+		k.CRLs = append(k.CRLs, raw)
+	}
+	k.CRLVersion = e.CRLVersion
 	if k.Certificate != nil && k.NotAfter.IsZero() {
 		k.NotBefore, k.NotAfter = k.Certificate.NotBefore, k.Certificate.NotAfter
 	}

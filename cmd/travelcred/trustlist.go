@@ -666,11 +666,22 @@ func newDiffCmd(e env) *cobra.Command {
 }
 
 func newImportCmd(e env) *cobra.Command {
-	var from, out string
+	var from, out, country, iss string
 	cmd := &cobra.Command{
-		Use:   "import --from eu-gateway|gdhcn --out DIR FILE",
-		Short: "Turn an EU gateway trust list or a WHO GDHCN DID document into country list drafts (DIR/CC.draft.json)",
-		Args:  cobra.ExactArgs(1),
+		Use:   "import --from eu-gateway|gdhcn|did|jwks|vci-snapshot|icao-csca|crl [--country CC] [--issuer URL] --out DIR FILE",
+		Short: "Turn other trust sources into country list drafts (DIR/CC.draft.json, merged into existing drafts)",
+		Long: `import reads keys from another trust system and writes them as entries of
+country list drafts, to be reviewed and signed with "trustlist country sign":
+
+  eu-gateway    EU DCC gateway trust list (JSON rows with DER DSCs)
+  gdhcn         WHO GDHCN DID trust list (JsonWebKey2020 with x5c)
+  did           an NZCP issuer's DID document (needs --country)
+  jwks          an SHC issuer's .well-known/jwks.json (needs --country, --issuer)
+  vci-snapshot  a VCI directory snapshot of SHC issuers (needs --country)
+  icao-csca     CSCA certificates for VDS-NC seals (DER or PEM)
+  crl           an X.509 CRL (for the CSCA it names) or an SHC rid list,
+                attached to the matching entry of the drafts in DIR`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
 				return usageErr("--out DIR is required")
@@ -679,14 +690,43 @@ func newImportCmd(e env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var byCountry map[string][]trustlist.Entry
+			country = strings.ToUpper(country)
+			needCountry := func() error {
+				if len(country) != 2 {
+					return usageErr("--from %s needs --country CC", from)
+				}
+				return nil
+			}
+			byCountry := map[string][]trustlist.Entry{}
 			switch from {
 			case "eu-gateway":
 				byCountry, err = trustlist.ImportEUGateway(data)
-			case "gdhcn", "did":
+			case "gdhcn":
 				byCountry, err = trustlist.ImportGDHCN(data)
+			case "did":
+				if err := needCountry(); err != nil {
+					return err
+				}
+				byCountry[country], err = trustlist.ImportDID(data)
+			case "jwks":
+				if err := needCountry(); err != nil {
+					return err
+				}
+				if iss == "" {
+					return usageErr("--from jwks needs --issuer URL (the cards' iss)")
+				}
+				byCountry[country], err = trustlist.ImportJWKS(data, iss)
+			case "vci-snapshot":
+				if err := needCountry(); err != nil {
+					return err
+				}
+				byCountry[country], err = trustlist.ImportVCISnapshot(data)
+			case "icao-csca":
+				byCountry, err = trustlist.ImportICAOCSCA(data)
+			case "crl":
+				return attachCRL(e, out, data)
 			default:
-				return usageErr("--from %q: want eu-gateway or gdhcn", from)
+				return usageErr("--from %q: want eu-gateway, gdhcn, did, jwks, vci-snapshot, icao-csca or crl", from)
 			}
 			if err != nil {
 				return policyErr(err)
@@ -695,23 +735,83 @@ func newImportCmd(e env) *cobra.Command {
 				return ioErr(err)
 			}
 			for cc, entries := range byCountry {
-				doc, err := trustlist.Encode(&trustlist.CountryList{Country: cc, Entries: entries})
+				path := filepath.Join(out, cc+".draft.json")
+				cl := &trustlist.CountryList{Country: cc}
+				if b, err := os.ReadFile(path); err == nil {
+					if err := json.Unmarshal(b, cl); err != nil {
+						return policyErr(fmt.Errorf("%s: %w", path, err))
+					}
+				}
+				added := 0
+				for _, en := range entries {
+					dup := false
+					for _, x := range cl.Entries {
+						dup = dup || x.KID == en.KID && x.Format == en.Format && x.Issuer == en.Issuer
+					}
+					if !dup {
+						cl.Entries = append(cl.Entries, en)
+						added++
+					}
+				}
+				doc, err := trustlist.Encode(cl)
 				if err != nil {
 					return ioErr(err)
 				}
 				payload, _ := doc.PayloadBytes()
-				path := filepath.Join(out, cc+".draft.json")
 				if err := writeFileAtomic(path, payload); err != nil {
 					return err
 				}
-				fmt.Fprintf(e.stdout, "%s: %d keys\n", path, len(entries))
+				fmt.Fprintf(e.stdout, "%s: %d keys added, %d in all\n", path, added, len(cl.Entries))
 			}
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&from, "from", "", "eu-gateway or gdhcn")
-	cmd.Flags().StringVar(&out, "out", "", "folder for the drafts")
+	cmd.Flags().StringVar(&from, "from", "", "source format (see above)")
+	cmd.Flags().StringVar(&out, "out", "", "folder of drafts")
+	cmd.Flags().StringVar(&country, "country", "", "member country the keys belong to (did, jwks, vci-snapshot)")
+	cmd.Flags().StringVar(&iss, "issuer", "", "SHC issuer URL (jwks)")
 	return cmd
+}
+
+// attachCRL adds a CRL or rid list to the matching entries of every draft
+// in dir.
+func attachCRL(e env, dir string, data []byte) error {
+	drafts, err := filepath.Glob(filepath.Join(dir, "*.draft.json"))
+	if err != nil {
+		return ioErr(err)
+	}
+	total := 0
+	for _, path := range drafts {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return ioErr(err)
+		}
+		var cl trustlist.CountryList
+		if err := json.Unmarshal(b, &cl); err != nil {
+			return policyErr(fmt.Errorf("%s: %w", path, err))
+		}
+		n, err := trustlist.AttachCRL(cl.Entries, data)
+		if err != nil {
+			return policyErr(err)
+		}
+		if n == 0 {
+			continue
+		}
+		total += n
+		doc, err := trustlist.Encode(&cl)
+		if err != nil {
+			return ioErr(err)
+		}
+		payload, _ := doc.PayloadBytes()
+		if err := writeFileAtomic(path, payload); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "%s: revocation list attached to %d entries\n", path, n)
+	}
+	if total == 0 {
+		return policyErr(fmt.Errorf("no draft in %s holds the key this revocation list belongs to", dir))
+	}
+	return nil
 }
 
 func newExportCmd(e env) *cobra.Command {
