@@ -2,6 +2,8 @@ package testvectors
 
 import (
 	"crypto/x509"
+
+	"github.com/b5m5/travelcred/credential"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,8 +41,15 @@ func TestRunDemo(t *testing.T) {
 	if !rep.OK() {
 		t.Fatalf("demo rows not as expected: %+v %+v", rep.Rows, rep.Tampered)
 	}
-	if len(rep.Rows) != 15 || len(rep.Tampered) != 4 {
-		t.Fatalf("got %d rows and %d refusals, want 15 and 4", len(rep.Rows), len(rep.Tampered))
+	if len(rep.Rows) != 19 || len(rep.Tampered) != 4 {
+		t.Fatalf("got %d rows and %d refusals, want 19 and 4", len(rep.Rows), len(rep.Tampered))
+	}
+	formats := map[credential.Format]bool{}
+	for _, r := range rep.Rows {
+		formats[r.Format] = true
+	}
+	if len(formats) != 4 {
+		t.Errorf("demo shows formats %v, want all four", formats)
 	}
 	if rep.Tampered[2].Reason != "key_revoked" {
 		t.Errorf("revoked DSC gave %q, want key_revoked", rep.Tampered[2].Reason)
@@ -58,7 +67,7 @@ func TestRunDemo(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	if !algs["ES256"] || !algs["PS256"] {
+	if !algs["ES256"] || !algs["PS256"] || len(algs) != 2 {
 		t.Errorf("demo should show both algorithms, got %v", algs)
 	}
 	for _, cc := range Countries {

@@ -21,6 +21,7 @@ import (
 // back and verified.
 type DemoRow struct {
 	Country   string
+	Format    credential.Format
 	Alg       string
 	Type      credential.Type
 	TextLen   int    // characters of HC1 text
@@ -86,8 +87,25 @@ func RunDemo(dir string, now func() time.Time) (*DemoReport, error) {
 			return nil, err
 		}
 	}
+	// Issuers of the other formats: NZ's domestic pass, SMART Health Cards
+	// in the US and Canada, and AU's VDS-NC seal under its CSCA.
+	var others []*FormatIssuer
+	extra := map[string][]trustlist.Entry{}
+	for _, mk := range []func() (*FormatIssuer, error){
+		func() (*FormatIssuer, error) { return NZCPIssuer("NZ") },
+		func() (*FormatIssuer, error) { return SHCIssuer("US", "https://shc.demo.travelcred.example/us") },
+		func() (*FormatIssuer, error) { return SHCIssuer("CA", "https://shc.demo.travelcred.example/ca") },
+		func() (*FormatIssuer, error) { m, _ := fed.Member("AU"); return VDSNCIssuer(m, now()) },
+	} {
+		fi, err := mk()
+		if err != nil {
+			return nil, err
+		}
+		others = append(others, fi)
+		extra[fi.Country] = append(extra[fi.Country], fi.Entries...)
+	}
 	// Build the federation's trust documents and write them out.
-	pub, err := fed.Publish(PublishOptions{Now: now()})
+	pub, err := fed.Publish(PublishOptions{Now: now(), Extra: extra})
 	if err != nil {
 		return nil, err
 	}
@@ -140,7 +158,7 @@ func RunDemo(dir string, now func() time.Time) (*DemoReport, error) {
 			return nil, err
 		}
 		for _, t := range []credential.Type{credential.TypeVaccination, credential.TypeTest, credential.TypeRecovery} {
-			row := DemoRow{Country: m.Country, Alg: iss.Algorithm().String(), Type: t}
+			row := DemoRow{Country: m.Country, Format: credential.FormatHCERT, Alg: iss.Algorithm().String(), Type: t}
 			out, err := iss.Issue(SamplePayload(t, m.Country))
 			if err != nil {
 				return nil, fmt.Errorf("%s %s: %w", m.Country, t, err)
@@ -176,6 +194,41 @@ func RunDemo(dir string, now func() time.Time) (*DemoReport, error) {
 			row.Expected = row.Decoded && row.Valid
 			rep.Rows = append(rep.Rows, row)
 		}
+	}
+
+	// The other formats, read by the same verifier from their QR codes.
+	for _, fi := range others {
+		row := DemoRow{Country: fi.Country, Format: fi.Format, Alg: "ES256"}
+		text, err := fi.Issue(now())
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", fi.Country, fi.Format, err)
+		}
+		row.TextLen = len(text)
+		code, err := qr.Encode(text, qr.WithLevel(fi.Level))
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", fi.Country, fi.Format, err)
+		}
+		row.QRVersion = code.Version
+		png, err := qr.EncodePNG(text, qr.WithLevel(fi.Level))
+		if err != nil {
+			return nil, err
+		}
+		row.QRFile = filepath.Join(dir, fmt.Sprintf("%s-%s.png", fi.Country, fi.Format))
+		if err := os.WriteFile(row.QRFile, png, 0o644); err != nil {
+			return nil, err
+		}
+		res, err := v.VerifyImage(png)
+		row.Decoded = err == nil || !errors.Is(err, verifier.ErrMalformed)
+		row.Valid = err == nil && res.Format == fi.Format && res.Country == fi.Country
+		if err == nil {
+			row.Type = res.Credential.Type
+			if row.Type == "" {
+				row.Type = "pass"
+			}
+		}
+		row.Reason = reasonOf(err)
+		row.Expected = row.Valid
+		rep.Rows = append(rep.Rows, row)
 	}
 
 	// Tamper 1: one character of the QR text changed.

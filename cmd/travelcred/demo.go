@@ -42,13 +42,13 @@ refused. It needs no network and no set-up.`,
 			}
 			fmt.Fprintln(e.stdout)
 			w := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintf(w, "COUNTRY\tALG\tTYPE\tHC1 CHARS\tQR\tPNG READ BACK\tVERIFIED\tAS EXPECTED\n")
+			fmt.Fprintf(w, "COUNTRY\tFORMAT\tALG\tTYPE\tCHARS\tQR\tPNG READ BACK\tVERIFIED\tAS EXPECTED\n")
 			for _, r := range rep.Rows {
 				verdict := "valid"
 				if !r.Valid {
 					verdict = "INVALID " + r.Reason
 				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%d\tV%d\t%s\t%s\t%s\n", r.Country, r.Alg, r.Type, r.TextLen, r.QRVersion, yesNo(r.Decoded), verdict, yesNo(r.Expected))
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\tV%d\t%s\t%s\t%s\n", r.Country, r.Format, r.Alg, r.Type, r.TextLen, r.QRVersion, yesNo(r.Decoded), verdict, yesNo(r.Expected))
 			}
 			w.Flush()
 			fmt.Fprintln(e.stdout)
