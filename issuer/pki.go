@@ -13,8 +13,10 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/big"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/b5m5/travelcred/trustlist"
@@ -175,22 +177,60 @@ func MarshalCertificatePEM(cert *x509.Certificate) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw})
 }
 
-// WriteKeyFile writes key to path as PKCS #8 PEM with mode 0600. It refuses
-// to overwrite an existing file.
+// WriteKeyFile writes key to path as PKCS #8 PEM with mode 0600. It
+// writes a temporary file in the same folder and links it into place, so
+// no reader ever sees a partial key and an existing file is never
+// overwritten (use ReplaceKeyFile for that).
 func WriteKeyFile(path string, key crypto.Signer) error {
+	return writeKeyFile(path, key, false)
+}
+
+// ReplaceKeyFile is WriteKeyFile that atomically replaces an existing file.
+func ReplaceKeyFile(path string, key crypto.Signer) error {
+	return writeKeyFile(path, key, true)
+}
+
+func writeKeyFile(path string, key crypto.Signer, replace bool) error {
 	data, err := MarshalKeyPEM(key)
 	if err != nil {
 		return err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
+		return fmt.Errorf("issuer: %w", err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	// CreateTemp makes the file 0600; say so explicitly for clarity.
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
 		return fmt.Errorf("issuer: %w", err)
 	}
 	if _, err := f.Write(data); err != nil {
 		f.Close()
 		return fmt.Errorf("issuer: %w", err)
 	}
-	return f.Close()
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("issuer: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("issuer: %w", err)
+	}
+	if replace {
+		if err := os.Rename(tmp, path); err != nil {
+			return fmt.Errorf("issuer: %w", err)
+		}
+		return nil
+	}
+	// A hard link fails if path exists: no check-then-write race.
+	if err := os.Link(tmp, path); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("issuer: %s exists; refusing to overwrite a key", path)
+		}
+		return fmt.Errorf("issuer: %w", err)
+	}
+	return nil
 }
 
 // ErrKeyFilePermissions is returned by LoadKeyFile for a private key file

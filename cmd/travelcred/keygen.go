@@ -18,6 +18,7 @@ import (
 func newKeygenCmd(e env) *cobra.Command {
 	var country, role, usage, alg, out, cscaKey, cscaCert, at string
 	var validFor time.Duration
+	var force bool
 	cmd := &cobra.Command{
 		Use:   "keygen --country CC --role csca|dsc|root|publisher|aggregator [--usage v,t,r] [--alg ES256|PS256] --out DIR",
 		Short: "Create a CSCA, DSC or trust-list signing key",
@@ -117,11 +118,8 @@ Trust-list keys are written as .key (PKCS #8 PEM, 0600) and .jwk (public).`,
 				if err != nil {
 					return &exitError{code: exitUsage, err: err}
 				}
-				if err := issuer.WriteKeyFile(base+".key", key); err != nil {
-					return &exitError{code: exitUsage, err: err}
-				}
-				if err := os.WriteFile(base+".jwk", append(jwkRaw, '\n'), 0o644); err != nil {
-					return &exitError{code: exitUsage, err: err}
+				if err := writeKeyPair(base+".key", key, base+".jwk", append(jwkRaw, '\n'), force); err != nil {
+					return err
 				}
 				kid, _ := trustlist.KeyThumbprint(key.Public())
 				fmt.Fprintf(e.stdout, "%s.key\n%s.jwk\nkid %s\n", base, base, kid)
@@ -133,11 +131,8 @@ Trust-list keys are written as .key (PKCS #8 PEM, 0600) and .jwk (public).`,
 				return &exitError{code: exitUsage, err: err}
 			}
 			base := filepath.Join(out, country+"-"+role)
-			if err := issuer.WriteKeyFile(base+".key", key); err != nil {
-				return &exitError{code: exitUsage, err: err}
-			}
-			if err := os.WriteFile(base+".crt", issuer.MarshalCertificatePEM(cert), 0o644); err != nil {
-				return &exitError{code: exitUsage, err: err}
+			if err := writeKeyPair(base+".key", key, base+".crt", issuer.MarshalCertificatePEM(cert), force); err != nil {
+				return err
 			}
 			fmt.Fprintf(e.stdout, "%s.key\n%s.crt\n", base, base)
 			if role == "dsc" {
@@ -158,6 +153,28 @@ Trust-list keys are written as .key (PKCS #8 PEM, 0600) and .jwk (public).`,
 	f.StringVar(&cscaCert, "csca-cert", "", "CSCA certificate for --role dsc (default DIR/CC-csca.crt)")
 	f.DurationVar(&validFor, "valid-for", 0, "certificate lifetime (default 10 years for a CSCA, 2 years for a DSC)")
 	f.StringVar(&at, "at", "", "notBefore as RFC 3339 (default now)")
+	f.BoolVar(&force, "force", false, "replace existing key and certificate files")
 	cmd.MarkFlagRequired("role")
 	return cmd
+}
+
+// writeKeyPair writes a private key (0600, atomically) and its public part
+// (certificate or JWK). Existing files are refused unless force is set, so
+// a key is never lost by a repeated command.
+func writeKeyPair(keyPath string, key crypto.Signer, pubPath string, pub []byte, force bool) error {
+	if !force {
+		for _, p := range []string{keyPath, pubPath} {
+			if _, err := os.Stat(p); err == nil {
+				return usageErr("%s exists; use --force to replace it", p)
+			}
+		}
+	}
+	write := issuer.WriteKeyFile
+	if force {
+		write = issuer.ReplaceKeyFile
+	}
+	if err := write(keyPath, key); err != nil {
+		return ioErr(err)
+	}
+	return writeFileAtomic(pubPath, pub)
 }

@@ -202,3 +202,31 @@ func TestConformanceSummary(t *testing.T) {
 		t.Errorf("--json: exit %d, %v, %+v", code, err, rep)
 	}
 }
+
+func TestKeygenRefusesOverwrite(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, errs := runCLI(t, "", "keygen", "--country", "AU", "--role", "root", "--out", dir); code != 0 {
+		t.Fatal(errs)
+	}
+	before, _ := os.ReadFile(filepath.Join(dir, "AU-root.key"))
+	code, _, errs := runCLI(t, "", "keygen", "--country", "AU", "--role", "root", "--out", dir)
+	if code != 2 || !strings.Contains(errs, "--force") {
+		t.Fatalf("second keygen: exit %d, %s", code, errs)
+	}
+	after, _ := os.ReadFile(filepath.Join(dir, "AU-root.key"))
+	if string(before) != string(after) {
+		t.Fatal("the key was overwritten")
+	}
+	if code, _, errs := runCLI(t, "", "keygen", "--country", "AU", "--role", "root", "--force", "--out", dir); code != 0 {
+		t.Fatalf("--force: %s", errs)
+	}
+	replaced, _ := os.ReadFile(filepath.Join(dir, "AU-root.key"))
+	st, _ := os.Stat(filepath.Join(dir, "AU-root.key"))
+	if string(replaced) == string(before) || st.Mode().Perm() != 0o600 {
+		t.Errorf("--force did not replace the key with a 0600 file (%v)", st.Mode())
+	}
+	matches, _ := filepath.Glob(filepath.Join(dir, ".*tmp*"))
+	if len(matches) != 0 {
+		t.Errorf("temporary files left: %v", matches)
+	}
+}
