@@ -89,7 +89,7 @@ func newTrustlistCmd(e env) *cobra.Command {
 		Use:   "trustlist",
 		Short: "Build, sign, aggregate, verify and inspect federated trust lists",
 	}
-	cmd.AddCommand(newAnchorCmd(e), newCountryCmd(e), newAggregateCmd(e), newTLVerifyCmd(e),
+	cmd.AddCommand(newAnchorCmd(e), newCountryCmd(e), newRevocationCmd(e), newRulesCmd(e), newAggregateCmd(e), newTLVerifyCmd(e),
 		newInspectCmd(e), newDiffCmd(e), newImportCmd(e), newExportCmd(e), newFetchCmd(e))
 	return cmd
 }
@@ -419,12 +419,12 @@ func newCountryCmd(e env) *cobra.Command {
 }
 
 func newAggregateCmd(e env) *cobra.Command {
-	var anchorFile, keyFile, out, previous, at string
+	var anchorFile, keyFile, out, previous, at, valueSets string
 	var seq int64
 	var validFor, nextUpdate time.Duration
 	cmd := &cobra.Command{
-		Use:   "aggregate --anchor anchor.json --key aggregator.key --out federated.json [--previous OLD] MEMBER.json...",
-		Short: "Verify member lists against the anchor and sign them together as the federated list",
+		Use:   "aggregate --anchor anchor.json --key aggregator.key --out federated.json [--previous OLD] [--value-sets FILE] DOC.json...",
+		Short: "Sign members' country lists, revocation lists and rule sets together as the federated list (each verified first)",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if keyFile == "" || out == "" {
@@ -458,12 +458,19 @@ func newAggregateCmd(e env) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if _, err := trustlist.VerifyCountryList(anchor, data, trustlist.VerifyOptions{At: now}); err != nil {
-					return policyErr(fmt.Errorf("%s: %w", f, err))
-				}
 				members = append(members, data)
 			}
-			doc, err := trustlist.Aggregate(members, seq, anchor.Sequence, now, now.Add(nextUpdate), now.Add(validFor))
+			var values map[string][]string
+			if valueSets != "" {
+				b, err := readFile(valueSets)
+				if err != nil {
+					return err
+				}
+				if err := json.Unmarshal(b, &values); err != nil {
+					return policyErr(fmt.Errorf("%s: want {\"value-set id\": [codes]}: %w", valueSets, err))
+				}
+			}
+			doc, err := trustlist.AggregateWith(members, values, seq, anchor.Sequence, now, now.Add(nextUpdate), now.Add(validFor))
 			if err != nil {
 				return policyErr(err)
 			}
@@ -493,6 +500,7 @@ func newAggregateCmd(e env) *cobra.Command {
 	f.StringVar(&keyFile, "key", "", "aggregator private key")
 	f.StringVar(&out, "out", "", "federated list to write")
 	f.StringVar(&previous, "previous", "", "previous federated list (its sequence + 1 is used)")
+	f.StringVar(&valueSets, "value-sets", "", "value sets for the rules: JSON {\"id\": [codes]}")
 	f.Int64Var(&seq, "sequence", 0, "sequence (default: previous + 1, or 1)")
 	f.DurationVar(&validFor, "valid-for", 7*24*time.Hour, "list lifetime")
 	f.DurationVar(&nextUpdate, "next-update", 24*time.Hour, "when verifiers should expect a newer list")

@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/b5m5/travelcred/internal/limits"
+	"github.com/b5m5/travelcred/rules"
 	"github.com/b5m5/travelcred/testvectors"
 	"github.com/b5m5/travelcred/trustlist"
 	"github.com/b5m5/travelcred/trustlist/fetch"
@@ -109,7 +111,7 @@ func readLines(label string, r io.Reader, emit func(input)) error {
 }
 
 func newVerifyCmd(e env) *cobra.Command {
-	var trustSpec, anchorFile, at string
+	var trustSpec, anchorFile, at, to, region, rulesDir string
 	var asJSON bool
 	var skew, maxAge time.Duration
 	cmd := &cobra.Command{
@@ -131,6 +133,22 @@ func newVerifyCmd(e env) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if rulesDir != "" {
+				if to == "" {
+					return usageErr("--rules needs --to CC (the destination)")
+				}
+				set, err := rules.LoadFS(os.DirFS(rulesDir))
+				if err != nil {
+					return policyErr(err)
+				}
+				var values *rules.ValueSets
+				if st, err := os.Stat(filepath.Join(rulesDir, "valuesets")); err == nil && st.IsDir() {
+					if values, err = rules.LoadValueSets(os.DirFS(filepath.Join(rulesDir, "valuesets"))); err != nil {
+						return policyErr(err)
+					}
+				}
+				opts = append(opts, verifier.WithRules(set, values))
+			}
 			v, err := verifier.New(trust, opts...)
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
@@ -146,15 +164,29 @@ func newVerifyCmd(e env) *cobra.Command {
 					res, err = v.Verify(in.text)
 				}
 				verdict := verifier.NewVerdict(res, err)
+				var entry *verifier.Entry
+				if verdict.Valid && to != "" {
+					var eerr error
+					entry, eerr = v.CheckEntry(res, strings.ToUpper(to), region)
+					if eerr != nil {
+						entry = &verifier.Entry{To: strings.ToUpper(to)}
+						fmt.Fprintf(e.stderr, "%s: entry rules: %v\n", in.label, eerr)
+					}
+					allValid = allValid && entry.Allowed
+				}
 				allValid = allValid && verdict.Valid
 				if asJSON {
 					enc.Encode(struct {
 						Input string `json:"input"`
 						verifier.Verdict
-					}{in.label, verdict})
+						Entry *verifier.Entry `json:"entry,omitempty"`
+					}{in.label, verdict, entry})
 					return
 				}
 				printVerdict(e, in.label, verdict)
+				if entry != nil {
+					printEntry(e, entry)
+				}
 			}
 			for i, arg := range args {
 				switch {
@@ -191,6 +223,9 @@ func newVerifyCmd(e env) *cobra.Command {
 	f.StringVar(&at, "at", "", "verify as of this RFC 3339 time instead of now")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object per input")
 	f.DurationVar(&skew, "skew", verifier.DefaultSkew, "allowance for clock differences on iat and exp")
+	f.StringVar(&to, "to", "", "destination country: also check its entry rules (from --rules, else the trust list's)")
+	f.StringVar(&region, "region", "", "destination region, for regional rules")
+	f.StringVar(&rulesDir, "rules", "", "folder of EU business rules (<CC>/<rule id>/rule.json, valuesets/)")
 	return cmd
 }
 
@@ -218,4 +253,20 @@ func printVerdict(e env, label string, v verifier.Verdict) {
 	fmt.Fprintf(e.stdout, "VALID   %s: %s %s %s, holder %s %s, born %s, kid %s (%s), issued %s, expires %s, trust %s\n",
 		label, v.Format, v.Country, c.Type, name, c.Holder.GivenNameStd, c.DateOfBirth, b64(v.KeyID), v.Alg,
 		v.IssuedAt.Format(time.RFC3339), v.ExpiresAt.Format(time.RFC3339), v.Trust.Freshness)
+}
+
+func printEntry(e env, en *verifier.Entry) {
+	if en.Report == nil {
+		fmt.Fprintf(e.stdout, "        entry to %s: NO RULES could be evaluated\n", en.To)
+		return
+	}
+	verdict := "allowed"
+	if !en.Allowed {
+		verdict = "REFUSED"
+	}
+	pass, fail, open := en.Report.Count()
+	fmt.Fprintf(e.stdout, "        entry to %s: %s (%d rules passed, %d failed, %d open)\n", en.To, verdict, pass, fail, open)
+	for _, r := range en.Report.Results {
+		fmt.Fprintf(e.stdout, "          %-5s %s %s\n", r.Outcome, r.Identifier, r.Description)
+	}
 }
