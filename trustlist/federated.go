@@ -77,6 +77,9 @@ func VerifyFederated(anchor *VerifiedAnchor, data []byte, opts VerifyOptions) (*
 	if err := checkTimes("federated list", fl.IssuedAt, fl.ExpiresAt, opts); err != nil {
 		return nil, err
 	}
+	if err := anchor.checkExpiry(opts.At); err != nil {
+		return nil, err
+	}
 	if fl.NextUpdate.Before(fl.IssuedAt) || fl.NextUpdate.After(fl.ExpiresAt) {
 		return nil, fmt.Errorf("%w: nextUpdate %v outside [issuedAt, expiresAt]", ErrMalformed, fl.NextUpdate)
 	}
@@ -246,7 +249,11 @@ func (s *State) AcceptCountry(cc string, cl *VerifiedCountryList) {
 		if until.IsZero() {
 			until = forever
 		}
-		s.Revoked[revocationID(cc, k)] = until
+		// Keep the later date: a later list cannot shorten the memory.
+		id := revocationID(cc, k)
+		if prev, ok := s.Revoked[id]; !ok || until.After(prev) {
+			s.Revoked[id] = until
+		}
 	}
 }
 

@@ -57,10 +57,9 @@ func ImportJWKS(data []byte, iss string) ([]Entry, error) {
 		if err != nil {
 			return nil, err
 		}
+		// An x5c chain is an optional extra for SHC keys: its validity does
+		// not bound the key (cards signed by it stay verifiable).
 		e := Entry{KID: k.KID, Format: credential.FormatSHC, Key: jwk, Status: StatusActive, Issuer: iss, CRLVersion: k.CRLVersion}
-		if len(k.X5C) > 0 {
-			e.NotBefore, e.NotAfter = k.X5C[0].NotBefore.UTC(), k.X5C[0].NotAfter.UTC()
-		}
 		out = append(out, e)
 	}
 	return out, nil

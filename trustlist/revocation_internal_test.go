@@ -88,4 +88,3 @@ func BenchmarkRevokedLookup1M(b *testing.B) {
 		}
 	}
 }
-

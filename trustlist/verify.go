@@ -202,6 +202,14 @@ func VerifyAnchorUpdate(current *VerifiedAnchor, data []byte) (*VerifiedAnchor, 
 	return next, nil
 }
 
+// checkExpiry refuses documents verified under an anchor past its expiry.
+func (a *VerifiedAnchor) checkExpiry(at time.Time) error {
+	if !a.ExpiresAt.IsZero() && at.After(a.ExpiresAt) {
+		return fmt.Errorf("%w: the anchor expired %s", ErrExpiredList, a.ExpiresAt.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
 // VerifyOptions tune list verification.
 type VerifyOptions struct {
 	// At is the verification time (required).
@@ -246,6 +254,9 @@ func VerifyCountryList(anchor *VerifiedAnchor, data []byte, opts VerifyOptions) 
 	}
 	if len(doc.Signatures) == 0 {
 		return nil, fmt.Errorf("%w: the country list is not signed", ErrSignature)
+	}
+	if err := anchor.checkExpiry(opts.At); err != nil {
+		return nil, err
 	}
 	var signer string
 	for i := range doc.Signatures {
@@ -300,7 +311,9 @@ func VerifyCountryList(anchor *VerifiedAnchor, data []byte, opts VerifyOptions) 
 		if err != nil {
 			return nil, fmt.Errorf("%s entry %d (kid %s): %w", cl.Country, i, cl.Entries[i].KID, err)
 		}
-		id := string(k.Format) + "/" + cl.Entries[i].Issuer + "/" + cl.Entries[i].KID
+		// Duplicates are judged on the decoded key id, so one key cannot
+		// appear twice under two spellings (once active, once revoked).
+		id := revocationID(cl.Country, k)
 		if seen[id] {
 			return nil, fmt.Errorf("%w: %s entry %d repeats kid %s", ErrMalformed, cl.Country, i, cl.Entries[i].KID)
 		}
@@ -312,13 +325,15 @@ func VerifyCountryList(anchor *VerifiedAnchor, data []byte, opts VerifyOptions) 
 			if !opts.At.Before(until) || !hasPrefix(id, cl.Country+"/") {
 				continue
 			}
-			found := false
+			// Every entry of that key must still be revoked, and one must exist.
+			found, active := false, false
 			for _, k := range keys {
 				if revocationID(cl.Country, k) == id {
-					found = k.Revoked
+					found = true
+					active = active || !k.Revoked
 				}
 			}
-			if !found {
+			if !found || active {
 				return nil, fmt.Errorf("%w: %s", ErrRevocationUndone, id)
 			}
 		}
@@ -394,9 +409,15 @@ func entryKey(country string, e *Entry) (*Key, error) {
 	}
 	switch e.Format {
 	case credential.FormatHCERT, credential.FormatVDSNC:
-		kid, err := base64.StdEncoding.DecodeString(e.KID)
-		if err != nil || len(kid) == 0 {
-			return nil, fmt.Errorf("%w: kid %q is not base64", ErrMalformed, e.KID)
+		// Strict, canonical base64: one key id, one spelling.
+		kid, err := base64.StdEncoding.Strict().DecodeString(e.KID)
+		if err != nil || len(kid) == 0 || base64.StdEncoding.EncodeToString(kid) != e.KID {
+			return nil, fmt.Errorf("%w: kid %q is not base64 in canonical form", ErrMalformed, e.KID)
+		}
+		// The country of a DSC or CSCA is in its certificate: without one,
+		// a member could list another country's key as its own.
+		if k.Certificate == nil && len(k.Raw) == 0 {
+			return nil, fmt.Errorf("%w: %s entries must carry their certificate (x5c)", ErrMalformed, e.Format)
 		}
 		k.KID = kid
 		if e.Format == credential.FormatHCERT && k.Certificate != nil && !bytes.Equal(kid, HCERTKeyID(k.Certificate.Raw)) {
@@ -440,6 +461,11 @@ func entryKey(country string, e *Entry) (*Key, error) {
 		k.CRLs = append(k.CRLs, raw)
 	}
 	k.CRLVersion = e.CRLVersion
+	if k.Certificate != nil && (k.NotAfter.IsZero() || k.NotAfter.Before(k.Certificate.NotAfter)) && k.Revoked {
+		// A revoked entry cannot shorten how long its revocation is
+		// remembered below the certificate's own lifetime.
+		k.NotAfter = k.Certificate.NotAfter
+	}
 	if k.Certificate != nil && k.NotAfter.IsZero() {
 		k.NotBefore, k.NotAfter = k.Certificate.NotBefore, k.Certificate.NotAfter
 	}

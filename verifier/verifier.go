@@ -331,6 +331,7 @@ func (v *Verifier) verifyHCERT(text string) (*Result, *Error) {
 		return nil, fail(credential.ReasonKeyNotValid, "issued at %s, outside the key's validity %s to %s",
 			stamp(c.IssuedAt), stamp(key.NotBefore), stamp(key.NotAfter))
 	}
+
 	if rs, ok := v.trust.(trustlist.RevocationSource); ok {
 		// Revocation is by hash of the UCI, of country+UCI, or of the
 		// signature (for ECDSA its r half only, as signatures are
@@ -346,6 +347,14 @@ func (v *Verifier) verifyHCERT(text string) (*Result, *Error) {
 	}
 	if now.After(c.ExpiresAt.Add(v.skew)) {
 		return nil, fail(credential.ReasonExpired, "expired at %s (now %s)", stamp(c.ExpiresAt), stamp(now))
+	}
+	// Shell model, as the WHO trust network specifies: the DSC must also
+	// be valid now. A DSC outlives what it signs, so this refuses only
+	// credentials claiming to outlive their key — such as backdated ones
+	// made with a key that leaked after it expired.
+	if !key.NotAfter.IsZero() && now.After(key.NotAfter) {
+		return nil, fail(credential.ReasonKeyNotValid, "the key's validity ended at %s (now %s), before the credential's expiry",
+			stamp(key.NotAfter), stamp(now))
 	}
 	return &Result{
 		Credential: cred,

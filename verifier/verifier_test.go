@@ -291,7 +291,8 @@ func TestKeyValidAtIssuance(t *testing.T) {
 		{"at notBefore", nb, vnow, ""},
 		{"one second before notBefore", nb.Add(-time.Second), vnow, credential.ReasonKeyNotValid},
 		{"a year before notBefore", nb.AddDate(-1, 0, 0), vnow, credential.ReasonKeyNotValid},
-		{"at notAfter", na, na.Add(time.Hour), ""},
+		{"at notAfter", na, na, ""},
+		{"key expired since, credential not (shell model)", na.Add(-time.Hour), na.Add(time.Hour), credential.ReasonKeyNotValid},
 		{"one second after notAfter", na.Add(time.Second), na.Add(time.Hour), credential.ReasonKeyNotValid},
 	}
 	for _, tt := range tests {

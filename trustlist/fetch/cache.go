@@ -78,7 +78,7 @@ func New(location string, anchor *trustlist.VerifiedAnchor, opts Options) (*Cach
 	}
 	c := &Cache{location: location, anchor: anchor, opts: opts}
 	if opts.State != nil {
-		c.state = *opts.State
+		c.state = copyState(*opts.State) // never write into the caller's maps
 	}
 	return c, nil
 }
@@ -91,31 +91,33 @@ var ErrNotModified = errors.New("fetch: not modified")
 // to OnError).
 func (c *Cache) Refresh(ctx context.Context) error {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	err := c.refresh(ctx)
+	l, err := c.refresh(ctx)
+	c.mu.Unlock()
+	// Callbacks run without the lock, so they may use the cache (save its
+	// State, say).
 	if err != nil && !errors.Is(err, ErrNotModified) && c.opts.OnError != nil {
 		c.opts.OnError(err)
+	}
+	if l != nil && c.opts.OnUpdate != nil {
+		c.opts.OnUpdate(l)
 	}
 	return err
 }
 
-func (c *Cache) refresh(ctx context.Context) error {
+func (c *Cache) refresh(ctx context.Context) (*trustlist.List, error) {
 	data, etag, err := c.fetch(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	st := c.state // copy: verification must not touch the accepted state
+	st := copyState(c.state) // verification must not touch the accepted state
 	l, err := trustlist.VerifyFederated(c.anchor, data, trustlist.VerifyOptions{At: c.opts.Clock(), State: &st, MaxSize: c.opts.MaxSize, Skew: c.opts.Skew})
 	if err != nil {
-		return fmt.Errorf("fetch: %s: %w", c.location, err)
+		return nil, fmt.Errorf("fetch: %s: %w", c.location, err)
 	}
 	c.state.Accept(l)
 	c.etag = etag
 	c.list.Store(l)
-	if c.opts.OnUpdate != nil {
-		c.opts.OnUpdate(l)
-	}
-	return nil
+	return l, nil
 }
 
 func (c *Cache) maxSize() int64 {
@@ -192,18 +194,29 @@ func (c *Cache) Run(ctx context.Context) error {
 // Current returns the current list, or nil before the first success.
 func (c *Cache) Current() *trustlist.List { return c.list.Load() }
 
+// copyState returns a deep copy of s.
+func copyState(s trustlist.State) trustlist.State {
+	out := s
+	cp := func(m map[string]int64) map[string]int64 {
+		n := make(map[string]int64, len(m))
+		for k, v := range m {
+			n[k] = v
+		}
+		return n
+	}
+	out.Countries, out.Revocations, out.RuleSets = cp(s.Countries), cp(s.Revocations), cp(s.RuleSets)
+	out.Revoked = make(map[string]time.Time, len(s.Revoked))
+	for k, v := range s.Revoked {
+		out.Revoked[k] = v
+	}
+	return out
+}
+
 // State returns a copy of the rollback state, for saving.
 func (c *Cache) State() trustlist.State {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	s := trustlist.State{Anchor: c.state.Anchor, Federated: c.state.Federated, Countries: map[string]int64{}, Revoked: map[string]time.Time{}}
-	for k, v := range c.state.Countries {
-		s.Countries[k] = v
-	}
-	for k, v := range c.state.Revoked {
-		s.Revoked[k] = v
-	}
-	return s
+	return copyState(c.state)
 }
 
 // Lookup implements trustlist.Source.
