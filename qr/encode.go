@@ -80,7 +80,8 @@ const (
 // maxQuietZone bounds WithQuietZone; a wider border serves no purpose.
 const maxQuietZone = 64
 
-// EncodeOption configures Encode and EncodePNG.
+// EncodeOption configures Encode, EncodePNG, EncodeSVG and
+// EncodeTerminal.
 type EncodeOption func(*encodeConfig)
 
 type encodeConfig struct {
@@ -88,6 +89,7 @@ type encodeConfig struct {
 	quietZone    int
 	size         int // total image side in pixels; 0 means use modulePixels
 	modulePixels int
+	plainText    bool // EncodeTerminal without ANSI colours
 }
 
 // WithLevel selects the error correction level (default LevelQ).
@@ -102,7 +104,8 @@ func WithQuietZone(modules int) EncodeOption {
 	return func(c *encodeConfig) { c.quietZone = modules }
 }
 
-// WithSize sets the width and height of the PNG in pixels. Every module gets
+// WithSize sets the width and height of the PNG (or of the SVG's
+// width and height attributes) in pixels. Every module gets
 // the same whole number of pixels; pixels left over are added to the quiet
 // zone so the image is exactly the requested size. EncodePNG fails if the
 // size is smaller than one pixel per module. It overrides WithModulePixels.
@@ -111,7 +114,8 @@ func WithSize(pixels int) EncodeOption {
 }
 
 // WithModulePixels sets the side length of one module in pixels (default
-// 5), so the PNG size follows from the QR version. It overrides WithSize.
+// 5), so the PNG or SVG size follows from the QR version. It overrides
+// WithSize.
 func WithModulePixels(pixels int) EncodeOption {
 	return func(c *encodeConfig) { c.modulePixels, c.size = pixels, 0 }
 }
@@ -245,11 +249,21 @@ func EncodePNG(text string, opts ...EncodeOption) ([]byte, error) {
 
 // render draws c as a paletted image (index 0 light, index 1 dark).
 func (c *Code) render(cfg encodeConfig) (*image.Paletted, error) {
+	side, scale, err := c.pixelSize(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return c.draw(side, scale), nil
+}
+
+// pixelSize returns the side of the rendered image in pixels and the
+// side of one module, for the sizing options of cfg.
+func (c *Code) pixelSize(cfg encodeConfig) (int, int, error) {
 	modules := int64(c.Size + 2*c.QuietZone)
 	scale, side := int64(cfg.modulePixels), int64(cfg.size)
 	if side > 0 {
 		if side < modules {
-			return nil, fmt.Errorf("qr: image size %dpx is smaller than the %d modules of a version-%d code with a %d-module quiet zone",
+			return 0, 0, fmt.Errorf("qr: image size %dpx is smaller than the %d modules of a version-%d code with a %d-module quiet zone",
 				side, modules, c.Version, c.QuietZone)
 		}
 		scale = side / modules
@@ -258,10 +272,10 @@ func (c *Code) render(cfg encodeConfig) (*image.Paletted, error) {
 	}
 	// Checking side first keeps side×side from overflowing.
 	if side <= 0 || side > MaxPixels || side*side > MaxPixels {
-		return nil, fmt.Errorf("qr: a %d-module image at %d pixels per module would exceed the %d-pixel limit",
+		return 0, 0, fmt.Errorf("qr: a %d-module image at %d pixels per module would exceed the %d-pixel limit",
 			modules, scale, MaxPixels)
 	}
-	return c.draw(int(side), int(scale)), nil
+	return int(side), int(scale), nil
 }
 
 // draw paints c, scale pixels per module, centred on a side×side canvas.

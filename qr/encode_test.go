@@ -232,13 +232,6 @@ func TestCodeMatrix(t *testing.T) {
 	}
 }
 
-func abs(x int) int {
-	if x < 0 {
-		return -x
-	}
-	return x
-}
-
 // TestEncodePNGLayout checks the PNG dimensions for each sizing option and
 // that its pixels match the module matrix.
 func TestEncodePNGLayout(t *testing.T) {
