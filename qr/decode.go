@@ -97,6 +97,10 @@ type DecodeResult struct {
 	// a small image was enlarged. For SVG it is the number of pixels per
 	// SVG user unit at which the drawing was rasterised.
 	Scale float64
+	// ByteModeBytes is how many bytes of the text were stored in byte-mode
+	// segments (QR only). SMART Health Cards must store their digits in
+	// numeric mode, leaving only "shc:/" in byte mode.
+	ByteModeBytes int `json:"byteModeBytes,omitempty"`
 }
 
 // DecodeOption configures DecodeBytes and DecodeDetailed.

@@ -95,6 +95,11 @@ func (s *scanner) read(r gozxing.Reader, bmp *gozxing.BinaryBitmap, h hints, pas
 		return nil
 	}
 	res = &DecodeResult{Text: out.GetText(), Symbology: symbology, Pass: pass, Scale: scale}
+	if segs, ok := out.GetResultMetadata()[gozxing.ResultMetadataType_BYTE_SEGMENTS].([][]byte); ok {
+		for _, b := range segs {
+			res.ByteModeBytes += len(b)
+		}
+	}
 	if isCredential(res.Text) {
 		return res
 	}
