@@ -13,6 +13,9 @@ func TestRunSuiteOfficial(t *testing.T) {
 		floor int
 	}{
 		{"nzcp", 16},
+		{"shc", 49},
+		{"vdsnc", 11},
+		{"who", 10},
 	} {
 		t.Run(tc.set, func(t *testing.T) {
 			dir := sharedDir(t, tc.set)

@@ -15,6 +15,7 @@ import (
 	"github.com/b5m5/travelcred/credential"
 	"github.com/b5m5/travelcred/credential/shc"
 	"github.com/b5m5/travelcred/credential/vdsnc"
+	"github.com/b5m5/travelcred/qr"
 	"github.com/b5m5/travelcred/trustlist"
 	"github.com/b5m5/travelcred/verifier"
 )
@@ -166,4 +167,40 @@ func shcWithoutRevocationList(t *testing.T) (string, *verifier.Verifier) {
 	trust := trustlist.NewStatic(&trustlist.Key{Format: credential.FormatSHC, Issuer: iss, KID: []byte(kid),
 		PublicKey: &key.PublicKey, Usage: trustlist.UsageAll, CRLVersion: 1})
 	return qrText, newVerifier(t, trust)
+}
+
+// TestVerifyImageReportsDecode checks that an image verification says how
+// the code was read, and that images without credentials get reasons
+// telling no code, unreadable code and non-credential code apart.
+func TestVerifyImageReportsDecode(t *testing.T) {
+	gb := fedMember(t, "GB")
+	text := signText(t, gb, claims(t, gb, credential.TypeVaccination, iat0, iat0.AddDate(0, 1, 0)))
+	png, err := qr.EncodePNG(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := newVerifier(t, fedTrust(t))
+	res, err := v.VerifyImage(png)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Image == nil || res.Image.Symbology != qr.SymbologyQR || res.Image.Pass == "" {
+		t.Errorf("image info %+v", res.Image)
+	}
+	other, _ := qr.EncodePNG("https://example.org/not-a-credential")
+	for _, tt := range []struct {
+		name   string
+		data   []byte
+		reason credential.Reason
+	}{
+		{"a code that is no credential", other, credential.ReasonBadPrefix},
+		{"no code", blankPNG(t), credential.ReasonBadImage},
+		{"not an image", []byte("GIF89a but not really"), credential.ReasonBadImage},
+	} {
+		_, err := v.VerifyImage(tt.data)
+		ve := new(verifierErr)
+		if !asVerr(err, ve) || ve.Reason != tt.reason {
+			t.Errorf("%s: %v, want %s", tt.name, err, tt.reason)
+		}
+	}
 }

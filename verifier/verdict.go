@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/b5m5/travelcred/credential"
+	"github.com/b5m5/travelcred/qr"
 	"github.com/b5m5/travelcred/trustlist"
 )
 
@@ -26,6 +27,9 @@ type Verdict struct {
 	ExpiresAt  *time.Time             `json:"expiresAt,omitempty"`
 	Trust      *trustlist.Status      `json:"trust,omitempty"`
 	Credential *credential.Credential `json:"credential,omitempty"`
+	// Image says how the code was read from an image: the symbology and
+	// the decoding pass that succeeded.
+	Image *qr.DecodeResult `json:"image,omitempty"`
 }
 
 // NewVerdict summarises the outcome of Verify. An error that is not a
@@ -56,5 +60,6 @@ func NewVerdict(res *Result, err error) Verdict {
 		ExpiresAt:  &exp,
 		Trust:      &trust,
 		Credential: res.Credential,
+		Image:      res.Image,
 	}
 }

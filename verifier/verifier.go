@@ -114,6 +114,8 @@ type Result struct {
 	Trust trustlist.Status `json:"trust"`
 	// Key is the trusted key whose signature verified.
 	Key *trustlist.Key `json:"-"`
+	// Image says how the code was read, when the input was an image.
+	Image *qr.DecodeResult `json:"image,omitempty"`
 }
 
 // Option configures a Verifier.
@@ -214,14 +216,37 @@ func (v *Verifier) Verify(text string) (*Result, error) {
 	return res, nil
 }
 
-// VerifyImage reads a QR code from PNG, JPEG or GIF bytes and verifies the
-// text it holds.
+// VerifyImage reads a QR or Aztec code from PNG, JPEG, GIF or SVG bytes
+// and verifies the text it holds. The result's Image says how the code was
+// read. An image without a code, with a code that cannot be read, or whose
+// code holds no credential gets a reason saying which.
 func (v *Verifier) VerifyImage(data []byte) (*Result, error) {
-	text, err := qr.DecodeBytes(data)
-	if err != nil {
+	img, err := qr.DecodeDetailed(data)
+	switch {
+	case errors.Is(err, qr.ErrNotCredential):
+		return nil, &Error{Reason: credential.ReasonBadPrefix, Detail: "the image holds a code, but no credential", Err: err}
+	case errors.Is(err, qr.ErrNoCode):
+		return nil, &Error{Reason: credential.ReasonBadImage, Detail: "no QR or Aztec code found in the image", Err: err}
+	case errors.Is(err, qr.ErrUnreadable):
+		return nil, &Error{Reason: credential.ReasonBadImage, Detail: "a code was found but could not be read", Err: err}
+	case err != nil:
 		return nil, &Error{Reason: credential.ReasonBadImage, Detail: "no credential QR code could be read", Err: err}
 	}
-	return v.Verify(text)
+	// SMART Health Cards put their digits in a numeric segment; a code
+	// that stores them as bytes was not made to the specification.
+	if strings.HasPrefix(img.Text, "shc:/") {
+		body := strings.LastIndex(img.Text, "/") + 1
+		if img.ByteModeBytes > body {
+			return nil, &Error{Reason: credential.ReasonBadPrefix,
+				Detail: fmt.Sprintf("the SMART Health Card's digits are stored in byte mode (%d bytes); the specification requires a numeric segment", img.ByteModeBytes)}
+		}
+	}
+	res, err := v.Verify(img.Text)
+	if err != nil {
+		return nil, err
+	}
+	res.Image = img
+	return res, nil
 }
 
 func (v *Verifier) verify(text string) (*Result, *Error) {
