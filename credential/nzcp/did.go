@@ -10,7 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -112,7 +112,7 @@ func checkHost(host string) error {
 	if host == "" || len(host) > 253 {
 		return fmt.Errorf("host %q has a bad length", host)
 	}
-	if net.ParseIP(host) != nil {
+	if _, err := netip.ParseAddr(host); err == nil {
 		return fmt.Errorf("host %q is an IP address", host)
 	}
 	allDigits := true
