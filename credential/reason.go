@@ -21,6 +21,7 @@ const (
 	ReasonBadClaims      Reason = "bad_claims"      // CWT claims missing or of the wrong type
 	ReasonSchema         Reason = "schema"          // payload breaks the DCC schema rules
 	ReasonBadImage       Reason = "bad_image"       // no readable credential QR code in the image
+	ReasonInputMangled   Reason = "input_mangled"   // transport damage recognised (keyboard layout, control characters)
 
 	// Untrusted: the credential is well formed but cannot be authenticated.
 	ReasonUnsupportedAlg        Reason = "unsupported_alg"        // alg not accepted, or contradicted by the unprotected header
@@ -45,7 +46,7 @@ const (
 func Reasons() []Reason {
 	return []Reason{
 		ReasonBadPrefix, ReasonBadBase45, ReasonBadCompression, ReasonTooLarge, ReasonBadCOSE,
-		ReasonBadCBOR, ReasonBadClaims, ReasonSchema, ReasonBadImage,
+		ReasonBadCBOR, ReasonBadClaims, ReasonSchema, ReasonBadImage, ReasonInputMangled,
 		ReasonUnsupportedAlg, ReasonUnknownKey, ReasonBadSignature, ReasonKeyUsage, ReasonKeyNotValid,
 		ReasonTrustStale, ReasonSuspectClock, ReasonRevocationUnavailable,
 		ReasonExpired, ReasonNotYetValid,

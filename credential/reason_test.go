@@ -10,7 +10,7 @@ func TestReasonClasses(t *testing.T) {
 	want := map[Reason]string{
 		ReasonBadPrefix: "malformed", ReasonBadBase45: "malformed", ReasonBadCompression: "malformed",
 		ReasonTooLarge: "malformed", ReasonBadCOSE: "malformed", ReasonBadCBOR: "malformed",
-		ReasonBadClaims: "malformed", ReasonSchema: "malformed", ReasonBadImage: "malformed",
+		ReasonBadClaims: "malformed", ReasonSchema: "malformed", ReasonBadImage: "malformed", ReasonInputMangled: "malformed",
 		ReasonUnsupportedAlg: "untrusted", ReasonUnknownKey: "untrusted", ReasonBadSignature: "untrusted",
 		ReasonKeyUsage: "untrusted", ReasonKeyNotValid: "untrusted", ReasonTrustStale: "untrusted", ReasonSuspectClock: "untrusted", ReasonRevocationUnavailable: "untrusted",
 		ReasonExpired: "expired", ReasonNotYetValid: "expired",
