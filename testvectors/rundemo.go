@@ -15,6 +15,7 @@ import (
 	"github.com/b5m5/travelcred/qr"
 	"github.com/b5m5/travelcred/trustlist"
 	"github.com/b5m5/travelcred/verifier"
+	"github.com/b5m5/travelcred/verifier/photo"
 )
 
 // DemoRow is one credential of the demo: issued, put in a QR code, read
@@ -217,7 +218,7 @@ func RunDemo(dir string, now func() time.Time) (*DemoReport, error) {
 		if err := os.WriteFile(row.QRFile, png, 0o644); err != nil {
 			return nil, err
 		}
-		res, err := v.VerifyImage(png)
+		res, err := photo.Verify(v, png)
 		row.Decoded = err == nil || !errors.Is(err, verifier.ErrMalformed)
 		row.Valid = err == nil && res.Format == fi.Format && res.Country == fi.Country
 		if err == nil {

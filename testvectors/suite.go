@@ -15,6 +15,7 @@ import (
 	"github.com/b5m5/travelcred/credential/vdsnc"
 	"github.com/b5m5/travelcred/trustlist"
 	"github.com/b5m5/travelcred/verifier"
+	"github.com/b5m5/travelcred/verifier/photo"
 )
 
 // Suite is an expected.json file: the cases of a test-vector set, the
@@ -116,7 +117,7 @@ func runCase(dir string, s *Suite, c *SuiteCase) (string, string) {
 		// A final newline is scanner noise.
 		_, vErr = v.Verify(strings.TrimRight(string(input), "\r\n"))
 	case "image":
-		_, vErr = v.VerifyImage(input)
+		_, vErr = photo.Verify(v, input)
 	case "payload":
 		// An unsigned SHC JWS payload, judged on its content alone.
 		vErr = judgeSHCPayload(input, clock)

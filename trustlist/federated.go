@@ -152,6 +152,21 @@ func VerifyFederated(anchor *VerifiedAnchor, data []byte, opts VerifyOptions) (*
 		l.RuleSets[rs.Country] = rs
 		all = append(all, rr...)
 	}
+	// An aggregator may not drop a member's revocation list or rule set
+	// once verifiers have seen one: that would quietly un-revoke
+	// credentials or waive entry rules.
+	if opts.State != nil {
+		for cc, seq := range opts.State.Revocations {
+			if seq > 0 && l.RevocationLists[cc] == nil {
+				return nil, fmt.Errorf("%w: the %s revocation list (sequence %d accepted before) is missing", ErrRollback, cc, seq)
+			}
+		}
+		for cc, seq := range opts.State.RuleSets {
+			if seq > 0 && l.RuleSets[cc] == nil {
+				return nil, fmt.Errorf("%w: the %s rule set (sequence %d accepted before) is missing", ErrRollback, cc, seq)
+			}
+		}
+	}
 	set, err := rules.NewSet(all...)
 	if err != nil {
 		return nil, fmt.Errorf("rule sets: %w", err)

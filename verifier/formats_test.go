@@ -18,6 +18,7 @@ import (
 	"github.com/b5m5/travelcred/qr"
 	"github.com/b5m5/travelcred/trustlist"
 	"github.com/b5m5/travelcred/verifier"
+	"github.com/b5m5/travelcred/verifier/photo"
 )
 
 var shcBundle = json.RawMessage(`{"resourceType":"Bundle","type":"collection","entry":[` +
@@ -180,7 +181,7 @@ func TestVerifyImageReportsDecode(t *testing.T) {
 		t.Fatal(err)
 	}
 	v := newVerifier(t, fedTrust(t))
-	res, err := v.VerifyImage(png)
+	res, err := photo.Verify(v, png)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,9 +196,9 @@ func TestVerifyImageReportsDecode(t *testing.T) {
 	}{
 		{"a code that is no credential", other, credential.ReasonBadPrefix},
 		{"no code", blankPNG(t), credential.ReasonBadImage},
-		{"not an image", []byte("GIF89a but not really"), credential.ReasonBadImage},
+		{"not an image", []byte("not an image at all"), credential.ReasonBadImage},
 	} {
-		_, err := v.VerifyImage(tt.data)
+		_, err := photo.Verify(v, tt.data)
 		ve := new(verifierErr)
 		if !asVerr(err, ve) || ve.Reason != tt.reason {
 			t.Errorf("%s: %v, want %s", tt.name, err, tt.reason)

@@ -19,6 +19,7 @@ import (
 	"github.com/b5m5/travelcred/testvectors"
 	"github.com/b5m5/travelcred/trustlist"
 	"github.com/b5m5/travelcred/verifier"
+	"github.com/b5m5/travelcred/verifier/photo"
 )
 
 // Times of the test federation: credentials are issued at iat0 and
@@ -205,7 +206,7 @@ func verifyImage(t testing.TB, v *verifier.Verifier, img []byte) (res *verifier.
 			res, verr = nil, &verifier.Error{Reason: "panic"}
 		}
 	}()
-	r, err := v.VerifyImage(img)
+	r, err := photo.Verify(v, img)
 	return checkContract(t, r, err)
 }
 

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/b5m5/travelcred/credential"
-	"github.com/b5m5/travelcred/qr"
 	"github.com/b5m5/travelcred/trustlist"
 )
 
@@ -29,7 +28,7 @@ type Verdict struct {
 	Credential *credential.Credential `json:"credential,omitempty"`
 	// Image says how the code was read from an image: the symbology and
 	// the decoding pass that succeeded.
-	Image *qr.DecodeResult `json:"image,omitempty"`
+	Image *ImageInfo `json:"image,omitempty"`
 }
 
 // NewVerdict summarises the outcome of Verify. An error that is not a

@@ -22,8 +22,8 @@ import (
 	"github.com/b5m5/travelcred/credential/nzcp"
 	"github.com/b5m5/travelcred/credential/shc"
 	"github.com/b5m5/travelcred/credential/vdsnc"
-	"github.com/b5m5/travelcred/qr"
 	"github.com/b5m5/travelcred/rules"
+	"github.com/b5m5/travelcred/scanner"
 	"github.com/b5m5/travelcred/trustlist"
 )
 
@@ -114,8 +114,20 @@ type Result struct {
 	Trust trustlist.Status `json:"trust"`
 	// Key is the trusted key whose signature verified.
 	Key *trustlist.Key `json:"-"`
-	// Image says how the code was read, when the input was an image.
-	Image *qr.DecodeResult `json:"image,omitempty"`
+	// Image says how the code was read, when the input was an image
+	// (package verifier/photo fills it in).
+	Image *ImageInfo `json:"image,omitempty"`
+}
+
+// ImageInfo says how a code was read from an image.
+type ImageInfo struct {
+	// Symbology is "qr" or "aztec".
+	Symbology string `json:"symbology"`
+	// Pass is the decoding pass that succeeded (default, pure, try-harder,
+	// inverted, rotations, …).
+	Pass string `json:"pass"`
+	// Scale is the image's size relative to the decoded one.
+	Scale float64 `json:"scale"`
 }
 
 // Option configures a Verifier.
@@ -199,53 +211,29 @@ func Detect(text string) (credential.Format, error) {
 	case text == "":
 		return "", fail(credential.ReasonBadPrefix, "empty input")
 	}
-	shown := text
-	if len(shown) > 8 {
-		shown = shown[:8] + "…"
-	}
-	return "", fail(credential.ReasonBadPrefix, "%q is not a known credential prefix", shown)
+	// The input is not echoed: it may be anything, a key file included.
+	return "", fail(credential.ReasonBadPrefix, "the text does not start with a known credential prefix (HC1:, NZCP:/1/, shc:/, a JWS, or a JSON seal)")
 }
 
 // Verify checks credential text and returns the authenticated credential.
 // On failure it returns a *Error.
+//
+// Scanner framing is removed first (scanner.Normalize: leading and trailing
+// CR/LF/TAB/NUL, an AIM identifier, lower case where the encoding has no
+// lower case). Malformed text whose damage matches a known transport
+// pattern (a keyboard layout that swapped characters, a control character
+// inside the text) is reported as input_mangled with a hint; the original
+// reason stays in the detail.
 func (v *Verifier) Verify(text string) (*Result, error) {
-	res, err := v.verify(text)
-	if err != nil {
-		return nil, err
-	}
-	return res, nil
-}
-
-// VerifyImage reads a QR or Aztec code from PNG, JPEG, GIF or SVG bytes
-// and verifies the text it holds. The result's Image says how the code was
-// read. An image without a code, with a code that cannot be read, or whose
-// code holds no credential gets a reason saying which.
-func (v *Verifier) VerifyImage(data []byte) (*Result, error) {
-	img, err := qr.DecodeDetailed(data)
-	switch {
-	case errors.Is(err, qr.ErrNotCredential):
-		return nil, &Error{Reason: credential.ReasonBadPrefix, Detail: "the image holds a code, but no credential", Err: err}
-	case errors.Is(err, qr.ErrNoCode):
-		return nil, &Error{Reason: credential.ReasonBadImage, Detail: "no QR or Aztec code found in the image", Err: err}
-	case errors.Is(err, qr.ErrUnreadable):
-		return nil, &Error{Reason: credential.ReasonBadImage, Detail: "a code was found but could not be read", Err: err}
-	case err != nil:
-		return nil, &Error{Reason: credential.ReasonBadImage, Detail: "no credential QR code could be read", Err: err}
-	}
-	// SMART Health Cards put their digits in a numeric segment; a code
-	// that stores them as bytes was not made to the specification.
-	if strings.HasPrefix(img.Text, "shc:/") {
-		body := strings.LastIndex(img.Text, "/") + 1
-		if img.ByteModeBytes > body {
-			return nil, &Error{Reason: credential.ReasonBadPrefix,
-				Detail: fmt.Sprintf("the SMART Health Card's digits are stored in byte mode (%d bytes); the specification requires a numeric segment", img.ByteModeBytes)}
+	text = scanner.Normalize(text)
+	res, e := v.verify(text)
+	if e != nil {
+		if d := scanner.Diagnose(text, e); d != nil {
+			return nil, &Error{Reason: credential.ReasonInputMangled,
+				Detail: fmt.Sprintf("%s (the text fails with %s: %s)", d.Hint, e.Reason, e.Detail), Err: d}
 		}
+		return nil, e
 	}
-	res, err := v.Verify(img.Text)
-	if err != nil {
-		return nil, err
-	}
-	res.Image = img
 	return res, nil
 }
 
@@ -345,6 +333,12 @@ func (v *Verifier) verifyHCERT(text string) (*Result, *Error) {
 	if cred.Country == "" {
 		cred.Country = key.Country
 	}
+	// The country the result reports is the signing key's: the trust list
+	// vouches for it; the iss claim is only what the credential says.
+	country := key.Country
+	if country == "" {
+		country = cred.Country
+	}
 
 	if key.Revoked {
 		return nil, fail(credential.ReasonKeyRevoked, "key %x was revoked%s", m.KID, revokedDetail(key))
@@ -384,7 +378,7 @@ func (v *Verifier) verifyHCERT(text string) (*Result, *Error) {
 	return &Result{
 		Credential: cred,
 		Format:     credential.FormatHCERT,
-		Country:    cred.Country,
+		Country:    country,
 		KeyID:      append([]byte(nil), m.KID...),
 		Alg:        alg.String(),
 		IssuedAt:   c.IssuedAt,
@@ -470,6 +464,9 @@ func (v *Verifier) verifyVDSNC(text string) (*Result, *Error) {
 	if err != nil {
 		return nil, wrap(err)
 	}
+	if key != nil && cred.Type != "" && !key.Usage.Allows(cred.Type) {
+		return nil, fail(credential.ReasonKeyUsage, "the CSCA may vouch for %s credentials, not %s", usageNames(key.Usage), cred.Type)
+	}
 	return &Result{
 		Credential: cred,
 		Format:     credential.FormatVDSNC,
@@ -494,17 +491,18 @@ func (v *Verifier) verifySHC(text string) (*Result, *Error) {
 	}
 	var cards []*shc.Card
 	var err error
+	dec := shc.Decoder{MaxTextLen: v.dec.MaxTextLen, MaxInflated: v.dec.MaxInflated, MaxFileLen: v.dec.MaxTextLen}
 	switch {
 	case strings.HasPrefix(text, "shc:/"):
 		var c *shc.Card
-		if c, err = shc.Decode(text); err == nil {
+		if c, err = dec.Decode(text); err == nil {
 			cards = []*shc.Card{c}
 		}
 	case strings.HasPrefix(text, "{"):
-		cards, err = shc.ParseFile([]byte(text))
+		cards, err = dec.ParseFile([]byte(text))
 	default:
 		var c *shc.Card
-		if c, err = shc.DecodeJWS(text); err == nil {
+		if c, err = dec.DecodeJWS(text); err == nil {
 			cards = []*shc.Card{c}
 		}
 	}
@@ -554,7 +552,7 @@ func (v *Verifier) checkSHCCard(card *shc.Card, now time.Time, status trustlist.
 	if err != nil {
 		return nil, wrap(err)
 	}
-	if e := checkKey(key, "", card.NotBefore, card.KID); e != nil {
+	if e := checkKey(key, cred.Type, card.NotBefore, card.KID); e != nil {
 		return nil, e
 	}
 	if err := card.CheckTime(now); err != nil {

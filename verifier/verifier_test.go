@@ -505,7 +505,7 @@ func TestConcurrentVerify(t *testing.T) {
 	}
 	jobs = append(jobs,
 		job{text: "HC1:" + strings.Repeat("A", 9000), reason: credential.ReasonTooLarge},
-		job{text: "HC1:abc", reason: credential.ReasonBadBase45},
+		job{text: "HC1:AB#", reason: credential.ReasonBadBase45},
 		job{text: "XYZ", reason: credential.ReasonBadPrefix},
 	)
 	const workers, rounds = 8, 15

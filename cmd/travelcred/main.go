@@ -7,7 +7,9 @@
 //	travelcred issue  --key DSC.key --cert DSC.crt [--in payload.json|-] [--valid-for 8760h] [--qr out.png] [--at T]
 //	travelcred verify --trust FILE|DIR [--at RFC3339] [--json] INPUT...
 //	travelcred qr encode|decode ...
-//	travelcred conformance [--json] [--suite dcc] DIR
+//	travelcred conformance [--json] [--suite dcc|nzcp|shc|vdsnc|who|certlogic|rules] DIR
+//	travelcred trustlist anchor|country|revocation|rules|aggregate|verify|inspect|diff|import|export|fetch ...
+//	travelcred serve [--addr :8080] [--trust FILE|URL|demo] [--anchor FILE] [--publish DIR] [--issue-key K --issue-cert C --tokens FILE] [--tls-cert C --tls-key K] [--client-ca FILE]
 //
 // Exit codes: 0 when every input is valid, 1 when at least one is not, 2 for
 // usage and I/O errors.
@@ -101,6 +103,7 @@ func newRoot(e env) *cobra.Command {
 		newQRCmd(e),
 		newConformanceCmd(e),
 		newTrustlistCmd(e),
+		newServeCmd(e),
 	)
 	return root
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/b5m5/travelcred/trustlist"
 	"github.com/b5m5/travelcred/trustlist/fetch"
 	"github.com/b5m5/travelcred/verifier"
+	"github.com/b5m5/travelcred/verifier/photo"
 )
 
 // loadTrust opens the trust source named by --trust: "demo", a federated
@@ -159,7 +160,7 @@ func newVerifyCmd(e env) *cobra.Command {
 				var res *verifier.Result
 				var err error
 				if in.image != nil {
-					res, err = v.VerifyImage(in.image)
+					res, err = photo.Verify(v, in.image)
 				} else {
 					res, err = v.Verify(in.text)
 				}
