@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -131,10 +129,10 @@ func (e *ParseError) Unwrap() error { return e.Err }
 func (e *ParseError) Is(target error) bool { return target == ErrMalformed }
 
 var (
-	identifierRE = regexp.MustCompile(`^(GR|VR|TR|RR|IR)-[A-Z]{2}-\d{4}$`)
-	countryRE    = regexp.MustCompile(`^[A-Z]{2}$`)
-	regionRE     = regexp.MustCompile(`^[A-Za-z0-9]{1,5}$`)
-	semverRE     = regexp.MustCompile(`^(\d{1,9})\.(\d{1,9})\.(\d{1,9})`)
+	identifierRE = pattern{`^(GR|VR|TR|RR|IR)-[A-Z]{2}-\d{4}$`, isIdentifier}
+	countryRE    = pattern{`^[A-Z]{2}$`, isCountry}
+	regionRE     = pattern{`^[A-Za-z0-9]{1,5}$`, isRegion}
+	semverRE     = pattern{`^(\d{1,9})\.(\d{1,9})\.(\d{1,9})`, func(s string) bool { _, ok := semverPrefix(s); return ok }}
 )
 
 // ParseRule parses one rule document. Every field of the gateway's rule
@@ -199,7 +197,7 @@ func (r *ruleReader) fail(field, format string, args ...any) {
 	}
 }
 
-func (r *ruleReader) str(field string, required bool, re *regexp.Regexp) string {
+func (r *ruleReader) str(field string, required bool, re *pattern) string {
 	v, ok := r.obj[field]
 	if !ok || v == nil {
 		if required {
@@ -233,21 +231,21 @@ func (r *ruleReader) time(field string) time.Time {
 func ruleFromObject(obj map[string]any) (*Rule, error) {
 	r := &ruleReader{obj: obj}
 	rule := &Rule{}
-	rule.Identifier = r.str("Identifier", true, identifierRE)
+	rule.Identifier = r.str("Identifier", true, &identifierRE)
 	r.id = rule.Identifier
 	rule.Type = Type(r.str("Type", true, nil))
 	if r.err == nil && rule.Type != Acceptance && rule.Type != Invalidation {
 		r.fail("Type", "%q is neither Acceptance nor Invalidation", rule.Type)
 	}
-	rule.Country = r.str("Country", true, countryRE)
+	rule.Country = r.str("Country", true, &countryRE)
 	rule.Region = r.str("Region", false, nil)
 	if rule.Region != "" && !regionRE.MatchString(rule.Region) {
 		r.fail("Region", "%q is not 1 to 5 letters or digits", rule.Region)
 	}
-	rule.Version = r.str("Version", true, semverRE)
-	rule.SchemaVersion = r.str("SchemaVersion", true, semverRE)
+	rule.Version = r.str("Version", true, &semverRE)
+	rule.SchemaVersion = r.str("SchemaVersion", true, &semverRE)
 	rule.Engine = r.str("Engine", true, nil)
-	rule.EngineVersion = r.str("EngineVersion", true, semverRE)
+	rule.EngineVersion = r.str("EngineVersion", true, &semverRE)
 	rule.CertificateType = CertificateType(r.str("CertificateType", true, nil))
 	switch rule.CertificateType {
 	case General, Vaccination, Test, Recovery:
@@ -332,15 +330,74 @@ func (r *ruleReader) strings(field string) []string {
 // parseSemver reads the leading MAJOR.MINOR.PATCH of a version that
 // matched semverRE.
 func parseSemver(s string) [3]int {
-	m := semverRE.FindStringSubmatch(s)
-	var v [3]int
-	if m == nil {
-		return v
-	}
-	for i := range v {
-		v[i], _ = strconv.Atoi(m[i+1])
-	}
+	v, _ := semverPrefix(s)
 	return v
+}
+
+// pattern is a fixed syntax check written out by hand; Expr documents it
+// in error messages.
+type pattern struct {
+	Expr  string
+	match func(string) bool
+}
+
+// MatchString reports whether s matches.
+func (p *pattern) MatchString(s string) bool { return p.match(s) }
+
+func (p *pattern) String() string { return p.Expr }
+
+func isUpper(c byte) bool { return 'A' <= c && c <= 'Z' }
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// isIdentifier matches ^(GR|VR|TR|RR|IR)-[A-Z]{2}-\d{4}$.
+func isIdentifier(s string) bool {
+	if len(s) != 10 || s[2] != '-' || s[5] != '-' {
+		return false
+	}
+	switch s[:2] {
+	case "GR", "VR", "TR", "RR", "IR":
+	default:
+		return false
+	}
+	return isUpper(s[3]) && isUpper(s[4]) && isDigit(s[6]) && isDigit(s[7]) && isDigit(s[8]) && isDigit(s[9])
+}
+
+func isCountry(s string) bool { return len(s) == 2 && isUpper(s[0]) && isUpper(s[1]) }
+
+func isRegion(s string) bool {
+	if len(s) < 1 || len(s) > 5 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !isUpper(c) && !isDigit(c) && !('a' <= c && c <= 'z') {
+			return false
+		}
+	}
+	return true
+}
+
+// semverPrefix reads a leading MAJOR.MINOR.PATCH, each part 1 to 9 digits.
+func semverPrefix(s string) ([3]int, bool) {
+	var v [3]int
+	i := 0
+	for part := 0; part < 3; part++ {
+		if part > 0 {
+			if i >= len(s) || s[i] != '.' {
+				return v, false
+			}
+			i++
+		}
+		start := i
+		for i < len(s) && isDigit(s[i]) && i-start < 9 {
+			v[part] = v[part]*10 + int(s[i]-'0')
+			i++
+		}
+		if i == start {
+			return v, false
+		}
+	}
+	return v, true
 }
 
 // compareVersions orders two rule versions: by MAJOR.MINOR.PATCH, then by

@@ -589,3 +589,23 @@ func TestZeroRule(t *testing.T) {
 		t.Errorf("hand-made rule: %+v", res)
 	}
 }
+
+func TestHandWrittenPatterns(t *testing.T) {
+	for s, want := range map[string]bool{"VR-DE-0001": true, "GR-AT-0000": true, "IR-NZ-9999": true, "XR-DE-0001": false,
+		"VR-de-0001": false, "VR-DE-001": false, "VR-DE-00011": false, "VRXDE-0001": false, "": false} {
+		if isIdentifier(s) != want {
+			t.Errorf("isIdentifier(%q) = %t", s, !want)
+		}
+	}
+	for s, want := range map[string]bool{"1.0.0": true, "1.0.0-beta": true, "12.345.6789": true, "1.0": false, "1..0": false,
+		"a.0.0": false, "1234567890.0.0": false} {
+		if _, ok := semverPrefix(s); ok != want {
+			t.Errorf("semverPrefix(%q) ok = %t", s, ok)
+		}
+	}
+	for s, want := range map[string]bool{"A": true, "ab1Z9": true, "abcdef": false, "": false, "a-b": false} {
+		if isRegion(s) != want {
+			t.Errorf("isRegion(%q) = %t", s, !want)
+		}
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -48,7 +47,9 @@ func ParseSet(b []byte) (*Set, error) {
 
 // ruleFileRE matches the files LoadFS reads besides rule.json: files named
 // after a rule identifier, as some countries name them.
-var ruleFileRE = regexp.MustCompile(`^(GR|VR|TR|RR|IR)-[A-Z]{2}-\d{4}\.json$`)
+var ruleFileRE = pattern{`^(GR|VR|TR|RR|IR)-[A-Z]{2}-\d{4}\.json$`, func(s string) bool {
+	return strings.HasSuffix(s, ".json") && isIdentifier(strings.TrimSuffix(s, ".json"))
+}}
 
 // LoadFS reads every rule file in fsys: files named rule.json, as in the
 // dgc-business-rules-testdata layout <CC>/<rule id>/rule.json, and files

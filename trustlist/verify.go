@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	jsonv2 "github.com/go-json-experiment/json"
 	"slices"
 	"time"
 
@@ -35,18 +34,6 @@ type VerifiedAnchor struct {
 	// Raw is the signed document.
 	Raw  []byte
 	keys *anchorKeys
-}
-
-// decodeStrict decodes a trust document strictly: member names must match
-// exactly (encoding/json would match "Sequence" to "sequence"), a name may
-// appear once in an object (encoding/json keeps the last of duplicates,
-// where another parser might keep the first), and unknown members are
-// refused. Signed bytes must mean one thing to every reader.
-func decodeStrict(b []byte, v any) error {
-	if err := jsonv2.Unmarshal(b, v, jsonv2.RejectUnknownMembers(true)); err != nil {
-		return fmt.Errorf("%w: %v", ErrMalformed, err)
-	}
-	return nil
 }
 
 func validCountry(cc string) bool {
