@@ -20,75 +20,128 @@ import (
 // 1.3.0 allow several entries and several of v, t and r at once; check
 // DCC.Type on the result.
 func ParseDCC(tree any) (*DCC, error) {
-	root, ok := asObject(tree)
-	if !ok {
-		return nil, parseError(at{}, "", "must be object (got "+jsonType(tree)+")")
+	return parseDCC(anyValue{tree})
+}
+
+// dccWith1 holds a DCC and room for one event, so that mapping the usual
+// payload (exactly one event) takes one allocation instead of two.
+type dccWith1[E any] struct {
+	dcc   DCC
+	event [1]E
+}
+
+// events returns n zeroed events, in the room of w when n is 1.
+func events[E any](w *dccWith1[E], n int) []E {
+	if n == 1 {
+		return w.event[:]
+	}
+	return make([]E, n)
+}
+
+// parseDCC is ParseDCC on any value representation (see value).
+func parseDCC[V value[V]](root V) (*DCC, error) {
+	if !root.isObject() {
+		return nil, parseError(at{}, "", "must be object (got "+root.jsonType()+")")
 	}
 	var p dccParser
-	d := &DCC{}
-	d.Version = p.str(root, at{}, "ver")
+	vs, vn := arrayOf(root, "v")
+	ts, tn := arrayOf(root, "t")
+	rs, rn := arrayOf(root, "r")
+	var d *DCC
+	var vacs []Vaccination
+	var tests []Test
+	var recs []Recovery
+	// Allocate the DCC together with its one event when there is one.
+	switch {
+	case vn > 0 && tn == 0 && rn == 0:
+		w := new(dccWith1[Vaccination])
+		d, vacs = &w.dcc, events(w, vn)
+	case tn > 0 && vn == 0 && rn == 0:
+		w := new(dccWith1[Test])
+		d, tests = &w.dcc, events(w, tn)
+	case rn > 0 && vn == 0 && tn == 0:
+		w := new(dccWith1[Recovery])
+		d, recs = &w.dcc, events(w, rn)
+	default:
+		d = &DCC{}
+		if vn > 0 {
+			vacs = make([]Vaccination, vn)
+		}
+		if tn > 0 {
+			tests = make([]Test, tn)
+		}
+		if rn > 0 {
+			recs = make([]Recovery, rn)
+		}
+	}
+	d.Version = str(&p, root, at{}, "ver")
 	if v, ok := root.get("nam"); ok {
-		if nam, ok := asObject(v); ok {
-			d.Name.FamilyName = p.str(nam, nameAt, "fn")
-			d.Name.FamilyNameStd = p.str(nam, nameAt, "fnt")
-			d.Name.GivenName = p.str(nam, nameAt, "gn")
-			d.Name.GivenNameStd = p.str(nam, nameAt, "gnt")
+		if v.isObject() {
+			d.Name.FamilyName = str(&p, v, nameAt, "fn")
+			d.Name.FamilyNameStd = str(&p, v, nameAt, "fnt")
+			d.Name.GivenName = str(&p, v, nameAt, "gn")
+			d.Name.GivenNameStd = str(&p, v, nameAt, "gnt")
 		} else {
-			p.fail(at{}, "nam", "must be object (got "+jsonType(v)+")")
+			p.fail(at{}, "nam", "must be object (got "+v.jsonType()+")")
 		}
 	}
-	d.DateOfBirth = p.str(root, at{}, "dob")
+	d.DateOfBirth = str(&p, root, at{}, "dob")
 
-	if items := p.array(root, "v"); len(items) > 0 {
-		d.Vaccinations = make([]Vaccination, len(items))
-		for i, item := range items {
+	// Type errors are recorded in the order of the fields, so the first
+	// one reported does not depend on the allocation above.
+	checkArray(&p, root, "v")
+	if len(vacs) > 0 {
+		d.Vaccinations = vacs
+		for i := range vacs {
 			a := at{grp: "v", idx: i}
-			o := p.entry(item, a)
-			e := &d.Vaccinations[i]
-			e.Target = p.str(o, a, "tg")
-			e.Vaccine = p.str(o, a, "vp")
-			e.Product = p.str(o, a, "mp")
-			e.Manufacturer = p.str(o, a, "ma")
-			e.DoseNumber = p.int(o, a, "dn")
-			e.TotalDoses = p.int(o, a, "sd")
-			e.Date = p.str(o, a, "dt")
-			e.Country = p.str(o, a, "co")
-			e.Issuer = p.str(o, a, "is")
-			e.ID = p.str(o, a, "ci")
+			o := entry(&p, vs.index(i), a)
+			e := &vacs[i]
+			e.Target = str(&p, o, a, "tg")
+			e.Vaccine = str(&p, o, a, "vp")
+			e.Product = str(&p, o, a, "mp")
+			e.Manufacturer = str(&p, o, a, "ma")
+			e.DoseNumber = integer(&p, o, a, "dn")
+			e.TotalDoses = integer(&p, o, a, "sd")
+			e.Date = str(&p, o, a, "dt")
+			e.Country = str(&p, o, a, "co")
+			e.Issuer = str(&p, o, a, "is")
+			e.ID = str(&p, o, a, "ci")
 		}
 	}
-	if items := p.array(root, "t"); len(items) > 0 {
-		d.Tests = make([]Test, len(items))
-		for i, item := range items {
+	checkArray(&p, root, "t")
+	if len(tests) > 0 {
+		d.Tests = tests
+		for i := range tests {
 			a := at{grp: "t", idx: i}
-			o := p.entry(item, a)
-			e := &d.Tests[i]
-			e.Target = p.str(o, a, "tg")
-			e.TestType = p.str(o, a, "tt")
-			e.Name = p.str(o, a, "nm")
-			e.Manufacturer = p.str(o, a, "ma")
-			e.SampledAt = p.str(o, a, "sc")
-			e.ResultAt = p.str(o, a, "dr")
-			e.Result = p.str(o, a, "tr")
-			e.Centre = p.str(o, a, "tc")
-			e.Country = p.str(o, a, "co")
-			e.Issuer = p.str(o, a, "is")
-			e.ID = p.str(o, a, "ci")
+			o := entry(&p, ts.index(i), a)
+			e := &tests[i]
+			e.Target = str(&p, o, a, "tg")
+			e.TestType = str(&p, o, a, "tt")
+			e.Name = str(&p, o, a, "nm")
+			e.Manufacturer = str(&p, o, a, "ma")
+			e.SampledAt = str(&p, o, a, "sc")
+			e.ResultAt = str(&p, o, a, "dr")
+			e.Result = str(&p, o, a, "tr")
+			e.Centre = str(&p, o, a, "tc")
+			e.Country = str(&p, o, a, "co")
+			e.Issuer = str(&p, o, a, "is")
+			e.ID = str(&p, o, a, "ci")
 		}
 	}
-	if items := p.array(root, "r"); len(items) > 0 {
-		d.Recoveries = make([]Recovery, len(items))
-		for i, item := range items {
+	checkArray(&p, root, "r")
+	if len(recs) > 0 {
+		d.Recoveries = recs
+		for i := range recs {
 			a := at{grp: "r", idx: i}
-			o := p.entry(item, a)
-			e := &d.Recoveries[i]
-			e.Target = p.str(o, a, "tg")
-			e.FirstPositive = p.str(o, a, "fr")
-			e.Country = p.str(o, a, "co")
-			e.Issuer = p.str(o, a, "is")
-			e.ValidFrom = p.str(o, a, "df")
-			e.ValidUntil = p.str(o, a, "du")
-			e.ID = p.str(o, a, "ci")
+			o := entry(&p, rs.index(i), a)
+			e := &recs[i]
+			e.Target = str(&p, o, a, "tg")
+			e.FirstPositive = str(&p, o, a, "fr")
+			e.Country = str(&p, o, a, "co")
+			e.Issuer = str(&p, o, a, "is")
+			e.ValidFrom = str(&p, o, a, "df")
+			e.ValidUntil = str(&p, o, a, "du")
+			e.ID = str(&p, o, a, "ci")
 		}
 	}
 	if p.err != nil {
@@ -143,48 +196,58 @@ func (p *dccParser) fail(a at, key, detail string) {
 	}
 }
 
-func (p *dccParser) str(o object, a at, key string) string {
+// The readers below are functions, not methods, because Go methods
+// cannot have type parameters.
+
+func str[V value[V]](p *dccParser, o V, a at, key string) string {
 	v, ok := o.get(key)
 	if !ok {
 		return ""
 	}
-	s, ok := v.(string)
+	s, ok := v.text()
 	if !ok {
-		p.fail(a, key, "must be string (got "+jsonType(v)+")")
+		p.fail(a, key, "must be string (got "+v.jsonType()+")")
 	}
 	return s
 }
 
-func (p *dccParser) int(o object, a at, key string) int {
+func integer[V value[V]](p *dccParser, o V, a at, key string) int {
 	v, ok := o.get(key)
 	if !ok {
 		return 0
 	}
-	n, ok := toInt(v)
+	n, ok := v.toInt()
 	if !ok {
-		p.fail(a, key, "must be an integer that fits an int (got "+jsonType(v)+")")
+		p.fail(a, key, "must be an integer that fits an int (got "+v.jsonType()+")")
 	}
 	return n
 }
 
-func (p *dccParser) array(root object, key string) []any {
+// arrayOf returns the array under key and its length: 0 when it is absent
+// or not an array.
+func arrayOf[V value[V]](root V, key string) (V, int) {
 	v, ok := root.get(key)
 	if !ok {
-		return nil
+		return v, 0
 	}
-	arr, ok := v.([]any)
-	if !ok {
-		p.fail(at{}, key, "must be array (got "+jsonType(v)+")")
-	}
-	return arr
+	n, _ := v.arrayLen()
+	return v, n
 }
 
-func (p *dccParser) entry(v any, a at) object {
-	o, ok := asObject(v)
-	if !ok {
-		p.fail(a, "", "must be object (got "+jsonType(v)+")")
+// checkArray records an error when the value under key is not an array.
+func checkArray[V value[V]](p *dccParser, root V, key string) {
+	if v, ok := root.get(key); ok {
+		if _, ok := v.arrayLen(); !ok {
+			p.fail(at{}, key, "must be array (got "+v.jsonType()+")")
+		}
 	}
-	return o
+}
+
+func entry[V value[V]](p *dccParser, v V, a at) V {
+	if !v.isObject() {
+		p.fail(a, "", "must be object (got "+v.jsonType()+")")
+	}
+	return v
 }
 
 // toInt converts a decoded integral number to int.
@@ -195,7 +258,15 @@ func toInt(v any) (int, bool) {
 		}
 	}
 	n, ok := toNumber(v)
-	if !ok || !n.isInteger() {
+	if !ok {
+		return 0, false
+	}
+	return n.toInt()
+}
+
+// toInt converts an integral number to int.
+func (n number) toInt() (int, bool) {
+	if !n.isInteger() {
 		return 0, false
 	}
 	switch n.kind {

@@ -68,17 +68,24 @@ func DCCSchemaVersions() []string {
 // "1.4.0" get the 1.3.3 rules and "1.0.2" gets the 1.0.1 rules. A ver with
 // another major version is refused.
 func ValidateDCC(tree any) error {
-	root, ok := asObject(tree)
-	if !ok {
-		return &SchemaError{Rule: "type", Detail: "must be object (got " + jsonType(tree) + ")"}
+	if e := validateDCC(anyValue{tree}); e != nil {
+		return e
+	}
+	return nil
+}
+
+// validateDCC is ValidateDCC on any value representation (see value).
+func validateDCC[V value[V]](root V) *SchemaError {
+	if !root.isObject() {
+		return &SchemaError{Rule: "type", Detail: "must be object (got " + root.jsonType() + ")"}
 	}
 	v, ok := root.get("ver")
 	if !ok {
 		return &SchemaError{Path: "/ver", Rule: "required", Detail: "is required"}
 	}
-	ver, ok := v.(string)
+	ver, ok := v.text()
 	if !ok {
-		return &SchemaError{Path: "/ver", Rule: "type", Detail: "must be string (got " + jsonType(v) + ")"}
+		return &SchemaError{Path: "/ver", Rule: "type", Detail: "must be string (got " + v.jsonType() + ")"}
 	}
 	if !matchVer(ver) {
 		return &SchemaError{Path: "/ver", Rule: "pattern", Detail: "must match " + verPattern + " (got " + quote(ver) + ")"}
@@ -87,10 +94,7 @@ func ValidateDCC(tree any) error {
 	if rules == nil {
 		return &SchemaError{Path: "/ver", Rule: "version", Detail: detail}
 	}
-	if e := rules.validate(root); e != nil {
-		return e
-	}
-	return nil
+	return validate(rules, root)
 }
 
 // ValidateDCCVersion checks a decoded DCC payload against the rules of the
@@ -106,11 +110,11 @@ func ValidateDCCVersion(tree any, version string) error {
 	if rules == nil {
 		return fmt.Errorf("credential: DCC schema version %q: %s", version, detail)
 	}
-	root, ok := asObject(tree)
-	if !ok {
-		return rules.fail(at{}, "", "type", "must be object (got "+jsonType(tree)+")")
+	root := anyValue{tree}
+	if !root.isObject() {
+		return rules.fail(at{}, "", "type", "must be object (got "+root.jsonType()+")")
 	}
-	if e := rules.validate(root); e != nil {
+	if e := validate(rules, root); e != nil {
 		return e
 	}
 	return nil
@@ -317,16 +321,20 @@ var eventKeys = [...]string{"v", "t", "r"}
 // validate checks a payload object. The order of the checks is fixed: root
 // required and oneOf, then ver, nam, dob, v, t, r; inside an object its
 // required properties first, then its properties in schema order.
-func (r *dccRules) validate(root object) *SchemaError {
+//
+// The validate functions are generic over the value representation, so
+// the same code checks the any trees of encoding/json and fxamacker/cbor
+// and the compact Tree that package hcert decodes into.
+func validate[V value[V]](r *dccRules, root V) *SchemaError {
 	for _, k := range rootRequired {
-		if !root.has(k) {
+		if !has(root, k) {
 			return r.fail(at{}, k, "required", "is required")
 		}
 	}
 	if r.oneEvent {
 		n := 0
 		for _, k := range eventKeys {
-			if root.has(k) {
+			if has(root, k) {
 				n++
 			}
 		}
@@ -336,52 +344,51 @@ func (r *dccRules) validate(root object) *SchemaError {
 	}
 
 	ver, _ := root.get("ver")
-	s, ok := ver.(string)
+	s, ok := ver.text()
 	if !ok {
-		return r.fail(at{}, "ver", "type", "must be string (got "+jsonType(ver)+")")
+		return r.fail(at{}, "ver", "type", "must be string (got "+ver.jsonType()+")")
 	}
 	if !matchVer(s) {
 		return r.fail(at{}, "ver", "pattern", "must match "+verPattern+" (got "+quote(s)+")")
 	}
 
 	nam, _ := root.get("nam")
-	if e := r.validateName(nam); e != nil {
+	if e := validateName(r, nam); e != nil {
 		return e
 	}
 
 	dob, _ := root.get("dob")
-	if e := r.validateDOB(dob); e != nil {
+	if e := validateDOB(r, dob); e != nil {
 		return e
 	}
 
-	if e := r.validateGroup(root, "v", r.vReq, r.vProps); e != nil {
+	if e := validateGroup(r, root, "v", r.vReq, r.vProps); e != nil {
 		return e
 	}
-	if e := r.validateGroup(root, "t", r.tReq, r.tProps); e != nil {
+	if e := validateGroup(r, root, "t", r.tReq, r.tProps); e != nil {
 		return e
 	}
-	return r.validateGroup(root, "r", r.rReq, r.rProps)
+	return validateGroup(r, root, "r", r.rReq, r.rProps)
 }
 
-func (r *dccRules) validateName(v any) *SchemaError {
-	nam, ok := asObject(v)
-	if !ok {
-		return r.fail(at{}, "nam", "type", "must be object (got "+jsonType(v)+")")
+func validateName[V value[V]](r *dccRules, nam V) *SchemaError {
+	if !nam.isObject() {
+		return r.fail(at{}, "nam", "type", "must be object (got "+nam.jsonType()+")")
 	}
 	if r.fntOrGnt {
-		if !nam.has("fnt") && !nam.has("gnt") {
+		if !has(nam, "fnt") && !has(nam, "gnt") {
 			return r.fail(nameAt, "", "required", `must have "fnt" or "gnt"`)
 		}
-	} else if !nam.has("fnt") {
+	} else if !has(nam, "fnt") {
 		return r.fail(nameAt, "fnt", "required", "is required")
 	}
-	return r.validateProps(nam, nameAt, r.name)
+	return validateProps(r, nam, nameAt, r.name)
 }
 
-func (r *dccRules) validateDOB(v any) *SchemaError {
-	s, ok := v.(string)
+func validateDOB[V value[V]](r *dccRules, v V) *SchemaError {
+	s, ok := v.text()
 	if !ok {
-		return r.fail(at{}, "dob", "type", "must be string (got "+jsonType(v)+")")
+		return r.fail(at{}, "dob", "type", "must be string (got "+v.jsonType()+")")
 	}
 	switch r.dob {
 	case dobFullDate:
@@ -403,40 +410,40 @@ func (r *dccRules) validateDOB(v any) *SchemaError {
 	return nil
 }
 
-func (r *dccRules) validateGroup(root object, grp string, req []string, props []fieldRule) *SchemaError {
+func validateGroup[V value[V]](r *dccRules, root V, grp string, req []string, props []fieldRule) *SchemaError {
 	v, ok := root.get(grp)
 	if !ok {
 		return nil
 	}
-	arr, ok := v.([]any)
+	n, ok := v.arrayLen()
 	if !ok {
-		return r.fail(at{}, grp, "type", "must be array (got "+jsonType(v)+")")
+		return r.fail(at{}, grp, "type", "must be array (got "+v.jsonType()+")")
 	}
-	if len(arr) < 1 {
+	if n < 1 {
 		return r.fail(at{}, grp, "minItems", "must have at least 1 item (got 0)")
 	}
-	if r.oneEvent && len(arr) > 1 {
-		return r.fail(at{}, grp, "maxItems", "must have at most 1 item (got "+strconv.Itoa(len(arr))+")")
+	if r.oneEvent && n > 1 {
+		return r.fail(at{}, grp, "maxItems", "must have at most 1 item (got "+strconv.Itoa(n)+")")
 	}
-	for i, item := range arr {
+	for i := 0; i < n; i++ {
 		a := at{grp: grp, idx: i}
-		obj, ok := asObject(item)
-		if !ok {
-			return r.fail(a, "", "type", "must be object (got "+jsonType(item)+")")
+		obj := v.index(i)
+		if !obj.isObject() {
+			return r.fail(a, "", "type", "must be object (got "+obj.jsonType()+")")
 		}
 		for _, k := range req {
-			if !obj.has(k) {
+			if _, ok := obj.get(k); !ok {
 				return r.fail(a, k, "required", "is required")
 			}
 		}
-		if e := r.validateProps(obj, a, props); e != nil {
+		if e := validateProps(r, obj, a, props); e != nil {
 			return e
 		}
 	}
 	return nil
 }
 
-func (r *dccRules) validateProps(obj object, a at, props []fieldRule) *SchemaError {
+func validateProps[V value[V]](r *dccRules, obj V, a at, props []fieldRule) *SchemaError {
 	for i := range props {
 		f := &props[i]
 		v, ok := obj.get(f.key)
@@ -444,14 +451,14 @@ func (r *dccRules) validateProps(obj object, a at, props []fieldRule) *SchemaErr
 			continue
 		}
 		if f.kind == kindDose {
-			if e := r.validateDose(v, a, f.key); e != nil {
+			if e := validateDose(r, v, a, f.key); e != nil {
 				return e
 			}
 			continue
 		}
-		s, ok := v.(string)
+		s, ok := v.text()
 		if !ok {
-			return r.fail(a, f.key, "type", "must be string (got "+jsonType(v)+")")
+			return r.fail(a, f.key, "type", "must be string (got "+v.jsonType()+")")
 		}
 		// A string has at least as many bytes as code points; only count
 		// code points (as JSON Schema does) when the bytes exceed the limit.
@@ -482,10 +489,10 @@ func (r *dccRules) validateProps(obj object, a at, props []fieldRule) *SchemaErr
 	return nil
 }
 
-func (r *dccRules) validateDose(v any, a at, key string) *SchemaError {
-	n, ok := toNumber(v)
+func validateDose[V value[V]](r *dccRules, v V, a at, key string) *SchemaError {
+	n, ok := v.number()
 	if !ok || !n.isInteger() {
-		return r.fail(a, key, "type", "must be integer (got "+jsonType(v)+")")
+		return r.fail(a, key, "type", "must be integer (got "+v.jsonType()+")")
 	}
 	if n.cmp(1) < 0 {
 		return r.fail(a, key, "minimum", "must be >= 1 (got "+n.String()+")")
@@ -494,36 +501,6 @@ func (r *dccRules) validateDose(v any, a at, key string) *SchemaError {
 		return r.fail(a, key, "maximum", "must be <= "+strconv.FormatInt(r.doseMax, 10)+" (got "+n.String()+")")
 	}
 	return nil
-}
-
-// object is a decoded JSON or CBOR map with string keys.
-type object struct {
-	s map[string]any
-	a map[any]any
-}
-
-func asObject(v any) (object, bool) {
-	switch m := v.(type) {
-	case map[string]any:
-		return object{s: m}, true
-	case map[any]any:
-		return object{a: m}, true
-	}
-	return object{}, false
-}
-
-func (o object) get(k string) (any, bool) {
-	if o.a != nil {
-		v, ok := o.a[k]
-		return v, ok
-	}
-	v, ok := o.s[k]
-	return v, ok
-}
-
-func (o object) has(k string) bool {
-	_, ok := o.get(k)
-	return ok
 }
 
 // numKind tells which field of a number is set.
@@ -673,12 +650,17 @@ func jsonType(v any) string {
 		return "byte string"
 	}
 	if n, ok := toNumber(v); ok {
-		if n.isInteger() {
-			return "integer " + n.String()
-		}
-		return "number " + n.String()
+		return n.jsonType()
 	}
 	return fmt.Sprintf("%T", v)
+}
+
+// jsonType names the JSON type of a number, with its value.
+func (n number) jsonType() string {
+	if n.isInteger() {
+		return "integer " + n.String()
+	}
+	return "number " + n.String()
 }
 
 // quote quotes s for an error message, shortening it past 64 characters.

@@ -88,6 +88,13 @@ func checkValue(dec *json.Decoder, t reflect.Type, depth int) error {
 	for t != nil && t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
+	if t == rawMessageType {
+		// Raw members are documents of their own, checked strictly where
+		// they are read: embedded signed lists by decodeStrict, JWKs by
+		// jose.ParseKey. Skipping them here keeps a 10,000-key list fast.
+		var skip json.RawMessage
+		return dec.Decode(&skip)
+	}
 	tok, err := dec.Token()
 	if err != nil {
 		return err

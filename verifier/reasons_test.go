@@ -169,7 +169,7 @@ func TestEveryReason(t *testing.T) {
 		credential.ReasonBadClaims: verifier.ErrMalformed, credential.ReasonSchema: verifier.ErrMalformed,
 		credential.ReasonBadImage: verifier.ErrMalformed, credential.ReasonUnsupportedAlg: verifier.ErrUntrusted,
 		credential.ReasonInputMangled: verifier.ErrMalformed,
-		credential.ReasonUnknownKey: verifier.ErrUntrusted, credential.ReasonBadSignature: verifier.ErrUntrusted,
+		credential.ReasonUnknownKey:   verifier.ErrUntrusted, credential.ReasonBadSignature: verifier.ErrUntrusted,
 		credential.ReasonKeyUsage: verifier.ErrUntrusted, credential.ReasonKeyNotValid: verifier.ErrUntrusted,
 		credential.ReasonTrustStale: verifier.ErrUntrusted, credential.ReasonSuspectClock: verifier.ErrUntrusted,
 		credential.ReasonExpired: verifier.ErrExpired, credential.ReasonNotYetValid: verifier.ErrExpired,

@@ -2,9 +2,12 @@ package hcert
 
 import (
 	"bytes"
+	"compress/flate"
 	"compress/zlib"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/adler32"
 	"io"
 	"math"
 	"strings"
@@ -68,11 +71,17 @@ func AppendBase45(dst []byte, s string) ([]byte, error) {
 	return out, nil
 }
 
+// inflater is a reusable raw DEFLATE reader. The zlib framing around the
+// DEFLATE stream (a 2-byte header, an Adler-32 trailer) is read here rather
+// than by compress/zlib, whose Reset allocates a new Adler-32 hash each
+// time; adler32.Checksum over the output allocates nothing.
 type inflater struct {
-	r   io.ReadCloser
+	r   io.ReadCloser // a flate reader, reset for each stream
 	src bytes.Reader
 }
 
+// inflaters reuses flate readers: a new one costs about 40 KB and several
+// microseconds, a reset one nothing.
 var inflaters sync.Pool // of *inflater
 
 // AppendInflate appends the zlib-decompressed form of src to dst, refusing
@@ -84,21 +93,34 @@ func AppendInflate(dst, src []byte, max int) ([]byte, error) {
 	if len(src) < 2 || src[0]&0x0f != 8 || (uint16(src[0])<<8|uint16(src[1]))%31 != 0 {
 		return dst, newErr(credential.ReasonBadCompression, "no zlib header (expected 78 xx)", nil)
 	}
+	// The rest of the header, checked as compress/zlib does: a window of
+	// at most 32 KiB, and no preset dictionary (whose Adler-32 id would
+	// follow the header; only the id of the empty dictionary, 1, passes).
+	if src[0]>>4 > 7 {
+		return dst, newErr(credential.ReasonBadCompression, "bad zlib header", zlib.ErrHeader)
+	}
+	body := src[2:]
+	if src[1]&0x20 != 0 {
+		if len(body) < 4 {
+			return dst, newErr(credential.ReasonBadCompression, "bad zlib header", io.ErrUnexpectedEOF)
+		}
+		if binary.BigEndian.Uint32(body) != 1 {
+			return dst, newErr(credential.ReasonBadCompression, "bad zlib header", zlib.ErrDictionary)
+		}
+		body = body[4:]
+	}
 	z, _ := inflaters.Get().(*inflater)
 	if z == nil {
 		z = new(inflater)
 	}
 	defer inflaters.Put(z)
-	z.src.Reset(src)
-	var err error
+	// flate reads a bytes.Reader byte by byte without buffering ahead, so
+	// after the stream ends z.src is positioned at the Adler-32 trailer.
+	z.src.Reset(body)
 	if z.r == nil {
-		z.r, err = zlib.NewReader(&z.src)
+		z.r = flate.NewReader(&z.src)
 	} else {
-		err = z.r.(zlib.Resetter).Reset(&z.src, nil)
-	}
-	if err != nil {
-		z.r = nil
-		return dst, newErr(credential.ReasonBadCompression, "bad zlib header", err)
+		z.r.(flate.Resetter).Reset(&z.src, nil)
 	}
 	start := len(dst)
 	for {
@@ -119,6 +141,13 @@ func AppendInflate(dst, src []byte, max int) ([]byte, error) {
 			}
 			return dst[:start], newErr(credential.ReasonBadCompression, "", rerr)
 		}
+	}
+	var trailer [4]byte
+	if n, _ := z.src.Read(trailer[:]); n < len(trailer) {
+		return dst[:start], newErr(credential.ReasonBadCompression, "compressed data is truncated", nil)
+	}
+	if binary.BigEndian.Uint32(trailer[:]) != adler32.Checksum(dst[start:]) {
+		return dst[:start], newErr(credential.ReasonBadCompression, "", zlib.ErrChecksum)
 	}
 	if z.src.Len() > 0 {
 		return dst[:start], newErr(credential.ReasonBadCompression, fmt.Sprintf("%d bytes follow the compressed stream", z.src.Len()), nil)
@@ -299,13 +328,20 @@ func (m *Message) parseProtected() error {
 			if err != nil {
 				return coseErr("alg must be an integer", err)
 			}
+			if alg == 0 {
+				// 0 is reserved in COSE: an explicit alg 0 is refused, not
+				// read as "absent" (which would derive the algorithm from
+				// the key).
+				return newErr(credential.ReasonUnsupportedAlg, "the protected header names alg 0 (reserved)", nil)
+			}
 			m.Alg = Algorithm(alg)
 		case isInt && label == headerKID:
 			if m.KID, err = readKID(&r); err != nil {
 				return err
 			}
 		default:
-			if err := r.Skip(MaxNesting); err != nil {
+			// The header map is level 1: its values may nest 15 more.
+			if err := r.Skip(MaxNesting - 1); err != nil {
 				return coseErr("protected header value", err)
 			}
 		}
@@ -351,7 +387,8 @@ func (m *Message) parseUnprotected(r *cborx.Reader) error {
 			m.KIDUnprotected = true
 			continue
 		}
-		if err := r.Skip(MaxNesting); err != nil {
+		// Inside the COSE array and the header map: 14 more levels.
+		if err := r.Skip(MaxNesting - 2); err != nil {
 			return coseErr("unprotected header value", err)
 		}
 	}
@@ -467,7 +504,7 @@ func ParseClaimsInto(c *Claims, payload []byte) error {
 			return err
 		}
 		if !isInt {
-			if err := r.Skip(MaxNesting); err != nil {
+			if err := r.Skip(MaxNesting - 1); err != nil {
 				return claimsErr("claim value", err)
 			}
 			continue
@@ -481,7 +518,7 @@ func ParseClaimsInto(c *Claims, payload []byte) error {
 			if !utf8.Valid(t) {
 				return newErr(credential.ReasonBadCBOR, "iss is not valid UTF-8", nil)
 			}
-			c.Issuer = string(t)
+			c.Issuer = issuerString(t)
 		case claimExp, claimIat:
 			v, err := numericDate(&r)
 			if err != nil {
@@ -501,7 +538,7 @@ func ParseClaimsInto(c *Claims, payload []byte) error {
 				return err
 			}
 		default:
-			if err := r.Skip(MaxNesting); err != nil {
+			if err := r.Skip(MaxNesting - 1); err != nil {
 				return claimsErr("claim value", err)
 			}
 		}
@@ -516,6 +553,27 @@ func ParseClaimsInto(c *Claims, payload []byte) error {
 		return newErr(credential.ReasonBadClaims, fmt.Sprintf("hcert claim has no EU DCC sub-claim (1); found %v", c.SubClaims), nil)
 	}
 	return nil
+}
+
+// countryCodes holds every pair of letters A to Z, "AAAB…ZZ", so that an
+// iss claim that is a country code, as it nearly always is, becomes a
+// string without an allocation.
+var countryCodes = func() string {
+	b := make([]byte, 0, 26*26*2)
+	for x := byte('A'); x <= 'Z'; x++ {
+		for y := byte('A'); y <= 'Z'; y++ {
+			b = append(b, x, y)
+		}
+	}
+	return string(b)
+}()
+
+func issuerString(t []byte) string {
+	if len(t) == 2 && 'A' <= t[0] && t[0] <= 'Z' && 'A' <= t[1] && t[1] <= 'Z' {
+		i := (int(t[0]-'A')*26 + int(t[1]-'A')) * 2
+		return countryCodes[i : i+2]
+	}
+	return string(t)
 }
 
 func (c *Claims) parseHCert(r *cborx.Reader) error {

@@ -7,10 +7,10 @@ import (
 	"crypto/ecdsa"
 	cryptorand "crypto/rand"
 	"crypto/rsa"
-	"encoding/asn1"
+	"errors"
 	"fmt"
 	"io"
-	"math/big"
+	"sync"
 	"time"
 
 	"github.com/b5m5/travelcred/internal/base45"
@@ -64,7 +64,11 @@ func Sign(rand io.Reader, signer crypto.Signer, alg Algorithm, kid, payload []by
 		rand = cryptorand.Reader
 	}
 	protected := MarshalProtected(alg, kid)
-	d := digest(h, protected, payload, nil)
+	sc := getSigScratch()
+	// The signer gets its own copy of the digest: it is not bound to let
+	// go of it when Sign returns, and sc goes back to the pool.
+	d := bytes.Clone(sc.digest(h, protected, payload))
+	sc.release()
 	var sig []byte
 	switch pub := signer.Public().(type) {
 	case *ecdsa.PublicKey:
@@ -100,37 +104,112 @@ func Sign(rand io.Reader, signer crypto.Signer, alg Algorithm, kid, payload []by
 	return cborx.AppendBytes(b, sig), nil
 }
 
-// rawECDSA turns an ASN.1 DER ECDSA signature into the fixed-size r‖s form
-// that COSE uses.
+// rawECDSA turns an ASN.1 DER ECDSA signature, SEQUENCE { INTEGER r,
+// INTEGER s }, into the fixed-size r‖s form that COSE uses. It reads the
+// DER directly, which is much cheaper than encoding/asn1's reflection, and
+// accepts what encoding/asn1 accepted: minimal lengths and integers, r and
+// s positive and of at most size bytes, nothing after the sequence.
 func rawECDSA(der []byte, size int) ([]byte, error) {
-	var sig struct{ R, S *big.Int }
-	rest, err := asn1.Unmarshal(der, &sig)
-	if err != nil || len(rest) != 0 {
-		return nil, fmt.Errorf("hcert: signer returned a malformed ECDSA signature")
+	seq, rest, ok := derElement(der, 0x30)
+	if !ok || len(rest) != 0 {
+		return nil, errMalformedECDSA
 	}
-	r, s := sig.R, sig.S
-	if r.Sign() <= 0 || s.Sign() <= 0 || r.BitLen() > size*8 || s.BitLen() > size*8 {
-		return nil, fmt.Errorf("hcert: signer returned an out-of-range ECDSA signature")
+	r, seq, ok := derElement(seq, 0x02)
+	if !ok {
+		return nil, errMalformedECDSA
+	}
+	// Bytes after s inside the sequence are ignored, as encoding/asn1
+	// ignores them when it reads the sequence into a struct.
+	s, _, ok := derElement(seq, 0x02)
+	if !ok {
+		return nil, errMalformedECDSA
 	}
 	out := make([]byte, 2*size)
-	r.FillBytes(out[:size])
-	s.FillBytes(out[size:])
+	for i, v := range [2][]byte{r, s} {
+		// A DER INTEGER is minimal: a leading zero byte only when the next
+		// byte has its top bit set, which would otherwise make it negative.
+		if len(v) == 0 || len(v) > 1 && v[0] == 0 && v[1]&0x80 == 0 {
+			return nil, errMalformedECDSA
+		}
+		if v[0]&0x80 != 0 { // negative
+			return nil, errRangeECDSA
+		}
+		v = trimZeros(v)
+		if len(v) == 0 || len(v) > size {
+			return nil, errRangeECDSA
+		}
+		copy(out[(i+1)*size-len(v):(i+1)*size], v)
+	}
 	return out, nil
+}
+
+var (
+	errMalformedECDSA = errors.New("hcert: signer returned a malformed ECDSA signature")
+	errRangeECDSA     = errors.New("hcert: signer returned an out-of-range ECDSA signature")
+)
+
+// derElement reads one DER element with the given tag and returns its
+// contents and the bytes after it. Lengths must use the shortest form;
+// ECDSA signatures need at most one length byte after 0x81.
+func derElement(b []byte, tag byte) (contents, rest []byte, ok bool) {
+	if len(b) < 2 || b[0] != tag {
+		return nil, nil, false
+	}
+	n, b := int(b[1]), b[2:]
+	switch {
+	case n < 0x80: // short form
+	case n == 0x81 && len(b) > 0 && b[0] >= 0x80: // one length byte, needed
+		n, b = int(b[0]), b[1:]
+	default:
+		return nil, nil, false
+	}
+	if n > len(b) {
+		return nil, nil, false
+	}
+	return b[:n], b[n:], true
+}
+
+// zwriter is a reusable zlib writer at the best compression level, with
+// its output buffer. A new writer allocates about 800 KB of tables; Reset
+// reuses them. (Reset still clears 640 KB of hash chains, and every
+// stream builds Huffman codes by sorting symbol counts: about 10 µs per
+// credential, the main cost of issuing one besides the signature.)
+type zwriter struct {
+	w   *zlib.Writer
+	buf bytes.Buffer
+}
+
+var zwriters sync.Pool // of *zwriter
+
+// appendCompressed appends the zlib stream of cose, at the best
+// compression level, to dst.
+func appendCompressed(dst, cose []byte) []byte {
+	z, _ := zwriters.Get().(*zwriter)
+	if z == nil {
+		z = new(zwriter)
+		z.w, _ = zlib.NewWriterLevel(&z.buf, zlib.BestCompression)
+	}
+	z.buf.Reset()
+	z.w.Reset(&z.buf)
+	z.w.Write(cose)
+	z.w.Close()
+	dst = append(dst, z.buf.Bytes()...)
+	if z.buf.Cap() <= 64<<10 { // do not keep the buffer of an unusually large payload
+		zwriters.Put(z)
+	}
+	return dst
 }
 
 // Compress zlib-compresses a COSE message at the best compression level.
 func Compress(cose []byte) []byte {
-	var buf bytes.Buffer
-	w, _ := zlib.NewWriterLevel(&buf, zlib.BestCompression)
-	w.Write(cose)
-	w.Close()
-	return buf.Bytes()
+	return appendCompressed(nil, cose)
 }
 
 // Encode turns a COSE message into HCERT text: zlib, Base45 and the
-// "HC1:" prefix.
+// "HC1:" prefix. The compressed bytes go to a stack buffer when they fit.
 func Encode(cose []byte) string {
-	z := Compress(cose)
+	var stack [1024]byte
+	z := appendCompressed(stack[:0], cose)
 	b := make([]byte, 0, len(Prefix)+base45.EncodedLen(len(z)))
 	b = append(b, Prefix...)
 	return string(base45.AppendEncode(b, z))

@@ -1,6 +1,7 @@
 package hcert
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -9,8 +10,7 @@ import (
 	"crypto/sha512"
 	"errors"
 	"fmt"
-	"hash"
-	"math/big"
+	"sync"
 
 	"github.com/b5m5/travelcred/credential"
 	"github.com/b5m5/travelcred/internal/cborx"
@@ -27,22 +27,15 @@ var sigStructurePrefix = []byte{0x84, 0x6a, 'S', 'i', 'g', 'n', 'a', 't', 'u', '
 // ToBeSigned returns the Sig_structure bytes of a COSE_Sign1 message with
 // the given serialized protected header and payload and no external AAD.
 func ToBeSigned(protected, payload []byte) []byte {
-	b := make([]byte, 0, len(sigStructurePrefix)+len(protected)+len(payload)+12)
+	return appendToBeSigned(make([]byte, 0, len(sigStructurePrefix)+len(protected)+len(payload)+12), protected, payload)
+}
+
+// appendToBeSigned appends the Sig_structure to b.
+func appendToBeSigned(b, protected, payload []byte) []byte {
 	b = append(b, sigStructurePrefix...)
 	b = cborx.AppendBytes(b, protected)
 	b = append(b, 0x40) // external_aad: empty byte string
 	return cborx.AppendBytes(b, payload)
-}
-
-// writeToBeSigned streams the Sig_structure into h without building it.
-func writeToBeSigned(h hash.Hash, protected, payload []byte) {
-	var head [9]byte
-	h.Write(sigStructurePrefix)
-	h.Write(cborx.AppendHead(head[:0], cborx.MajorBytes, uint64(len(protected))))
-	h.Write(protected)
-	h.Write([]byte{0x40})
-	h.Write(cborx.AppendHead(head[:0], cborx.MajorBytes, uint64(len(payload))))
-	h.Write(payload)
 }
 
 // hashFor returns the hash and the expected ECDSA curve of alg.
@@ -127,25 +120,98 @@ func (m *Message) Digest() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return digest(h, m.Protected, m.Payload, nil), nil
+	sc := getSigScratch()
+	defer sc.release()
+	return bytes.Clone(sc.digest(h, m.Protected, m.Payload)), nil
 }
 
-func digest(h crypto.Hash, protected, payload, dst []byte) []byte {
+// sigScratch is the memory of one signature check or signing. It is
+// pooled, so checking a signature allocates nothing of ours: the
+// Sig_structure is written into tbs and hashed with one sha256.Sum256 (or
+// Sum384, Sum512) call, whose hash state lives on the stack instead of
+// behind a hash.Hash interface; the digest and the DER form of an ECDSA
+// signature go into fixed arrays.
+type sigScratch struct {
+	tbs []byte
+	sum [sha512.Size]byte
+	der [maxDERSignature]byte
+}
+
+// maxDERSignature is the longest DER ECDSA signature, on P-521: a
+// SEQUENCE header of 3 bytes and two INTEGERs of 2 + 1 + 66 bytes.
+const maxDERSignature = 3 + 2*(2+1+66)
+
+var sigScratches = sync.Pool{New: func() any { return new(sigScratch) }}
+
+func getSigScratch() *sigScratch { return sigScratches.Get().(*sigScratch) }
+
+// digest hashes the Sig_structure of protected and payload with h and
+// returns the digest, which aliases sc.
+func (sc *sigScratch) digest(h crypto.Hash, protected, payload []byte) []byte {
+	sc.tbs = appendToBeSigned(sc.tbs[:0], protected, payload)
 	switch h {
 	case crypto.SHA256:
-		d := sha256.New()
-		writeToBeSigned(d, protected, payload)
-		return d.Sum(dst)
+		sum := sha256.Sum256(sc.tbs)
+		return sc.sum[:copy(sc.sum[:], sum[:])]
 	case crypto.SHA384:
-		d := sha512.New384()
-		writeToBeSigned(d, protected, payload)
-		return d.Sum(dst)
+		sum := sha512.Sum384(sc.tbs)
+		return sc.sum[:copy(sc.sum[:], sum[:])]
 	default:
-		d := sha512.New()
-		writeToBeSigned(d, protected, payload)
-		return d.Sum(dst)
+		sum := sha512.Sum512(sc.tbs)
+		return sc.sum[:copy(sc.sum[:], sum[:])]
 	}
 }
+
+// release returns sc to the pool, unless an unusually large payload made
+// its buffer big.
+func (sc *sigScratch) release() {
+	if cap(sc.tbs) <= 16<<10 {
+		sigScratches.Put(sc)
+	}
+}
+
+// appendDERSignature appends the ASN.1 DER form of the ECDSA signature
+// r‖s — SEQUENCE { INTEGER r, INTEGER s } — exactly as ecdsa.Verify builds
+// it from big.Int values before calling ecdsa.VerifyASN1. Calling
+// VerifyASN1 directly skips two big.Ints and that encoding's allocations.
+// ok is false when r or s is zero, which ecdsa.Verify refuses.
+func appendDERSignature(b, r, s []byte) (der []byte, ok bool) {
+	r, s = trimZeros(r), trimZeros(s)
+	if len(r) == 0 || len(s) == 0 {
+		return b, false
+	}
+	n := derIntLen(r) + derIntLen(s)
+	b = append(b, 0x30) // SEQUENCE
+	if n >= 0x80 {
+		b = append(b, 0x81) // long form: one length byte follows
+	}
+	b = append(b, byte(n))
+	return appendDERInt(appendDERInt(b, r), s), true
+}
+
+func trimZeros(b []byte) []byte {
+	for len(b) > 0 && b[0] == 0 {
+		b = b[1:]
+	}
+	return b
+}
+
+// derIntLen is the encoded length of a positive INTEGER with big-endian
+// magnitude v (no leading zeros, at most 126 bytes): a zero byte is
+// prepended when the top bit is set, so it does not read as negative.
+func derIntLen(v []byte) int { return 2 + len(v) + int(v[0]>>7) }
+
+func appendDERInt(b, v []byte) []byte {
+	b = append(b, 0x02, byte(len(v)+int(v[0]>>7))) // INTEGER
+	if v[0]&0x80 != 0 {
+		b = append(b, 0)
+	}
+	return append(b, v...)
+}
+
+// pssVerifyOptions are the options of every PS256 check; a package
+// variable, so passing them does not allocate.
+var pssVerifyOptions = rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto}
 
 // ErrKeyMismatch is wrapped by Verify when the public key's type or curve
 // does not fit the message's algorithm.
@@ -155,11 +221,6 @@ var ErrKeyMismatch = errors.New("public key does not fit the algorithm")
 // that AlgorithmFor gives. It returns nil or a *credential.Error with reason
 // unsupported_alg or bad_signature.
 func (m *Message) Verify(pub crypto.PublicKey) error {
-	var buf [64]byte
-	return m.verify(pub, buf[:0])
-}
-
-func (m *Message) verify(pub crypto.PublicKey, scratch []byte) error {
 	alg, err := m.AlgorithmFor(pub)
 	if err != nil {
 		return err
@@ -177,10 +238,11 @@ func (m *Message) verify(pub crypto.PublicKey, scratch []byte) error {
 		if len(m.Signature) != 2*size {
 			return newErr(credential.ReasonBadSignature, fmt.Sprintf("%v signature is %d bytes, want %d (r‖s)", alg, len(m.Signature), 2*size), nil)
 		}
-		d := digest(h, m.Protected, m.Payload, scratch)
-		r := new(big.Int).SetBytes(m.Signature[:size])
-		s := new(big.Int).SetBytes(m.Signature[size:])
-		if !ecdsa.Verify(k, d, r, s) {
+		sc := getSigScratch()
+		defer sc.release()
+		d := sc.digest(h, m.Protected, m.Payload)
+		der, ok := appendDERSignature(sc.der[:0], m.Signature[:size], m.Signature[size:])
+		if !ok || !ecdsa.VerifyASN1(k, d, der) {
 			return newErr(credential.ReasonBadSignature, "signature does not verify", nil)
 		}
 		return nil
@@ -191,8 +253,10 @@ func (m *Message) verify(pub crypto.PublicKey, scratch []byte) error {
 		if k.N.BitLen() < MinRSABits {
 			return newErr(credential.ReasonBadSignature, fmt.Sprintf("RSA key of %d bits is below the %d-bit minimum", k.N.BitLen(), MinRSABits), ErrKeyMismatch)
 		}
-		d := digest(h, m.Protected, m.Payload, scratch)
-		if err := rsa.VerifyPSS(k, h, d, m.Signature, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto}); err != nil {
+		sc := getSigScratch()
+		defer sc.release()
+		d := sc.digest(h, m.Protected, m.Payload)
+		if err := rsa.VerifyPSS(k, h, d, m.Signature, &pssVerifyOptions); err != nil {
 			return newErr(credential.ReasonBadSignature, "signature does not verify", nil)
 		}
 		return nil

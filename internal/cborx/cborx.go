@@ -187,7 +187,7 @@ func (r *Reader) Number() (v float64, isFloat bool, err error) {
 	case MajorSimple:
 		switch info {
 		case 25:
-			return halfToFloat(uint16(arg)), true, nil
+			return HalfToFloat(uint16(arg)), true, nil
 		case 26:
 			return float64(math.Float32frombits(uint32(arg))), true, nil
 		case 27:
@@ -198,7 +198,8 @@ func (r *Reader) Number() (v float64, isFloat bool, err error) {
 	return 0, false, &TypeError{Want: MajorUint, Got: major, Offset: start}
 }
 
-func halfToFloat(h uint16) float64 {
+// HalfToFloat converts the bits of an IEEE 754 half-precision float.
+func HalfToFloat(h uint16) float64 {
 	exp := int(h>>10) & 0x1f
 	mant := float64(h & 0x3ff)
 	var v float64

@@ -10,6 +10,7 @@
 package jose
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -62,6 +63,9 @@ var privateMembers = []string{"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
 func ParseKey(raw []byte) (*Key, error) {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadJWK, err)
+	}
+	if err := noDuplicateMembers(raw); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadJWK, err)
 	}
 	for _, p := range privateMembers {
@@ -447,4 +451,30 @@ func sign(rnd io.Reader, signer crypto.Signer, signingInput string) ([]byte, err
 		}
 		return signer.Sign(rnd, d, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: h})
 	}
+}
+
+// noDuplicateMembers refuses a JSON object that names a member twice at its
+// top level (encoding/json would keep the last, another parser the first).
+func noDuplicateMembers(raw []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if _, err := dec.Token(); err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		k, _ := t.(string)
+		if seen[k] {
+			return fmt.Errorf("member %q appears twice", k)
+		}
+		seen[k] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return err
+		}
+	}
+	return nil
 }

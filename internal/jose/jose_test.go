@@ -141,7 +141,11 @@ func TestParseKeyRefusals(t *testing.T) {
 		{"OKP", []byte(`{"kty":"OKP","crv":"Ed25519","x":"AAAA"}`), "key type"},
 		{"unknown curve", mutate(func(c map[string]any) { c["crv"] = "secp256k1" }), "curve"},
 		{"short x", mutate(func(c map[string]any) { c["x"] = "AAAA" }), "coordinate"},
-		{"not on curve", mutate(func(c map[string]any) { x2 := append([]byte(nil), x...); x2[5] ^= 1; c["x"] = base64.RawURLEncoding.EncodeToString(x2) }), "not on"},
+		{"not on curve", mutate(func(c map[string]any) {
+			x2 := append([]byte(nil), x...)
+			x2[5] ^= 1
+			c["x"] = base64.RawURLEncoding.EncodeToString(x2)
+		}), "not on"},
 		{"x not base64url", mutate(func(c map[string]any) { c["x"] = "***" }), "base64url"},
 		{"y missing", mutate(func(c map[string]any) { delete(c, "y") }), "missing"},
 		{"x not a string", mutate(func(c map[string]any) { c["x"] = 5 }), "not a string"},

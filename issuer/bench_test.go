@@ -1,0 +1,178 @@
+package issuer_test
+
+// Issuing benchmarks of issue 4, each with its floor in this package so
+// that scripts/bench takes ratios from one run: Issue (schema check, CBOR,
+// COSE, zlib and Base45 to HC1: text; no QR image) against a bare
+// signature of the same Sig_structure digest. The Pair benchmarks measure
+// the two call by call in one loop, for a ratio that contention on a
+// shared machine does not distort.
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/b5m5/travelcred/credential"
+	"github.com/b5m5/travelcred/credential/hcert"
+	"github.com/b5m5/travelcred/testvectors"
+)
+
+// benchMember returns the shared federation's member signing with alg
+// (GB: ES256, NZ: PS256 on a 3072-bit key).
+func benchMember(b *testing.B, alg string) *testvectors.Member {
+	b.Helper()
+	f, err := federation()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cc := "GB"
+	if alg == "PS256" {
+		cc = "NZ"
+	}
+	m, err := f.Member(cc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return m
+}
+
+func benchIssue(b *testing.B, alg string) {
+	m := benchMember(b, alg)
+	d := testvectors.SamplePayload(credential.TypeVaccination, m.Country)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := m.Issuer.Issue(d); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// floorDigest is the SHA-256 digest of the Sig_structure of a credential
+// the member issued: what Issue signs.
+func floorDigest(b *testing.B, m *testvectors.Member) []byte {
+	b.Helper()
+	out, err := m.Issuer.Issue(testvectors.SamplePayload(credential.TypeVaccination, m.Country))
+	if err != nil {
+		b.Fatal(err)
+	}
+	msg, err := hcert.ParseCOSE(out.COSE)
+	if err != nil {
+		b.Fatal(err)
+	}
+	d := sha256.Sum256(hcert.ToBeSigned(msg.Protected, msg.Payload))
+	return d[:]
+}
+
+// BenchmarkIssueES256 issues an ES256 vaccination credential as HC1:
+// text; its floor is BenchmarkFloorSignES256.
+func BenchmarkIssueES256(b *testing.B) { benchIssue(b, "ES256") }
+
+// BenchmarkIssuePS256 is the PS256 (RSA 3072) counterpart; floor
+// BenchmarkFloorSignPS256.
+func BenchmarkIssuePS256(b *testing.B) { benchIssue(b, "PS256") }
+
+// BenchmarkFloorSignES256 is a bare ecdsa.Sign of the same digest.
+func BenchmarkFloorSignES256(b *testing.B) {
+	m := benchMember(b, "ES256")
+	d := floorDigest(b, m)
+	key := m.DSCKey.(*ecdsa.PrivateKey)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := ecdsa.Sign(rand.Reader, key, d); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkFloorSignPS256 is a bare rsa.SignPSS of the same digest.
+func BenchmarkFloorSignPS256(b *testing.B) {
+	m := benchMember(b, "PS256")
+	d := floorDigest(b, m)
+	key := m.DSCKey.(*rsa.PrivateKey)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := rsa.SignPSS(rand.Reader, key, crypto.SHA256, d, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// benchPair measures op against floor in one loop, call by call,
+// alternating which of the two runs first, and reports the median time of
+// each call and the ratio of the medians (unit "x-floor"): on a shared
+// machine both then meet the same contention, and a median ignores the
+// calls during which the process was descheduled. (The same helper as in
+// verifier/perf_test.go.)
+func benchPair(b *testing.B, floor, op func()) {
+	fs := make([]time.Duration, 0, 1<<15)
+	ops := make([]time.Duration, 0, 1<<15)
+	first := true
+	for b.Loop() {
+		t0 := time.Now()
+		if first {
+			floor()
+		} else {
+			op()
+		}
+		t1 := time.Now()
+		if first {
+			op()
+		} else {
+			floor()
+		}
+		t2 := time.Now()
+		if first {
+			fs, ops = append(fs, t1.Sub(t0)), append(ops, t2.Sub(t1))
+		} else {
+			ops, fs = append(ops, t1.Sub(t0)), append(fs, t2.Sub(t1))
+		}
+		first = !first
+	}
+	slices.Sort(fs)
+	slices.Sort(ops)
+	f, o := fs[len(fs)/2], ops[len(ops)/2]
+	b.ReportMetric(float64(f.Nanoseconds()), "floor-ns")
+	b.ReportMetric(float64(o.Nanoseconds()), "op-ns")
+	b.ReportMetric(float64(o)/float64(f), "x-floor")
+}
+
+func benchPairIssue(b *testing.B, alg string, floor func(d []byte) func()) {
+	m := benchMember(b, alg)
+	d := testvectors.SamplePayload(credential.TypeVaccination, m.Country)
+	benchPair(b, floor(floorDigest(b, m)), func() {
+		if _, err := m.Issuer.Issue(d); err != nil {
+			b.Fatal(err)
+		}
+	})
+}
+
+// BenchmarkPairIssueES256 is BenchmarkIssueES256 against
+// BenchmarkFloorSignES256, measured as a pair (budget: x-floor ≤ 1.15).
+func BenchmarkPairIssueES256(b *testing.B) {
+	key := benchMember(b, "ES256").DSCKey.(*ecdsa.PrivateKey)
+	benchPairIssue(b, "ES256", func(d []byte) func() {
+		return func() {
+			if _, _, err := ecdsa.Sign(rand.Reader, key, d); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkPairIssuePS256 is BenchmarkIssuePS256 against
+// BenchmarkFloorSignPS256 as a pair.
+func BenchmarkPairIssuePS256(b *testing.B) {
+	key := benchMember(b, "PS256").DSCKey.(*rsa.PrivateKey)
+	benchPairIssue(b, "PS256", func(d []byte) func() {
+		return func() {
+			if _, err := rsa.SignPSS(rand.Reader, key, crypto.SHA256, d, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
