@@ -73,7 +73,7 @@ func (d *treeDecoder) release() {
 // converted to a string, the one allocation: every key and string of the
 // tree is a span of it, and so every string of the DCC parsed from it.
 func (d *treeDecoder) decode(raw []byte) bool {
-	if len(raw) == 0 || raw[0]>>5 != cborx.MajorMap || len(raw) > math.MaxUint32 {
+	if len(raw) == 0 || raw[0]>>5 != cborx.MajorMap || uint64(len(raw)) > math.MaxUint32 {
 		return false
 	}
 	d.r = cborx.NewReader(raw)
