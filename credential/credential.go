@@ -63,6 +63,10 @@ type Credential struct {
 	ExpiresAt time.Time `json:"expiresAt,omitzero"`
 	// DCC is the EU DCC payload for HCERT credentials.
 	DCC *DCC `json:"dcc,omitempty"`
+	// SubClaims are payloads other than the EU DCC that an HCERT carries
+	// (the WHO DDCC:VS, DDCC:TR, link and ICVP sub-claims), kept as raw
+	// CBOR with their type.
+	SubClaims []SubClaim `json:"subClaims,omitempty"`
 	// Raw is the signed claims exactly as they were carried (the CWT payload
 	// for HCERT). It aliases no caller buffer.
 	Raw []byte `json:"-"`
@@ -84,4 +88,14 @@ func (c *Credential) FromDCC(d *DCC) {
 	case TypeRecovery:
 		c.Recovery = &d.Recoveries[0]
 	}
+}
+
+// SubClaim is one raw sub-claim of an HCERT's hcert claim (-260).
+type SubClaim struct {
+	// Key is the sub-claim key: 3 DDCC:VS, 4 DDCC:TR, 5 link, -6 ICVP.
+	Key int64 `json:"key"`
+	// Name is its short name: ddcc-vs, ddcc-tr, link or icvp.
+	Name string `json:"name"`
+	// CBOR is the sub-claim as signed.
+	CBOR []byte `json:"cbor"`
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/json"
+	"github.com/fxamacker/cbor/v2"
 	"math/big"
 	"strings"
 	"testing"
@@ -204,4 +205,62 @@ func TestVerifyImageReportsDecode(t *testing.T) {
 			t.Errorf("%s: %v, want %s", tt.name, err, tt.reason)
 		}
 	}
+}
+
+// TestWHOSubClaims verifies HCERTs carrying WHO sub-claims instead of the
+// EU DCC: a DDCC:VS maps to a vaccination with the holder's name and date
+// of birth, a link sub-claim is kept with no type, and both are kept raw.
+func TestWHOSubClaims(t *testing.T) {
+	gb := fedMember(t, "GB")
+	v := newVerifier(t, fedTrust(t))
+	sign := func(sub map[int]any, withExp bool) string {
+		claims := map[int]any{1: "GB", 6: iat0.Unix(), -260: sub}
+		if withExp {
+			claims[4] = iat0.AddDate(0, 1, 0).Unix()
+		}
+		payload, err := cbor.Marshal(claims)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return signText(t, gb, payload)
+	}
+	res, err := v.Verify(sign(map[int]any{3: map[string]any{"name": "Ana Silva", "birthDate": "1985-07-13", "vaccine": map[string]any{"code": "XM68M6"}}}, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := res.Credential
+	if c.Type != credential.TypeVaccination || c.Holder.FamilyName != "Ana Silva" || c.DateOfBirth != "1985-07-13" ||
+		len(c.SubClaims) != 1 || c.SubClaims[0].Name != "ddcc-vs" || c.DCC != nil {
+		t.Errorf("DDCC:VS credential %+v", c)
+	}
+	res, err = v.Verify(sign(map[int]any{5: "https://example.org/shl#abc", 4: map[string]any{"name": "Ana"}}, true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Credential.Type != credential.TypeTest || len(res.Credential.SubClaims) != 2 {
+		t.Errorf("DDCC:TR with a link: %+v", res.Credential)
+	}
+	// An hcert claim with only an unknown sub-claim is refused.
+	_, err = v.Verify(sign(map[int]any{9: "x"}, true))
+	ve := new(verifierErr)
+	if !asVerr(err, ve) || ve.Reason != credential.ReasonBadClaims {
+		t.Errorf("unknown sub-claim only: %v", err)
+	}
+	// A WHO sub-claim with duplicate keys is not strict CBOR.
+	dup := []byte{0xa2, 0x64, 'n', 'a', 'm', 'e', 0x61, 'a', 0x64, 'n', 'a', 'm', 'e', 0x61, 'b'}
+	payload := append([]byte{0xa3, 0x01, 0x62, 'G', 'B', 0x06}, cbor.RawMessage(mustCBOR(t, iat0.Unix()))...)
+	payload = append(payload, 0x39, 0x01, 0x03, 0xa1, 0x03)
+	payload = append(payload, dup...)
+	_, err = v.Verify(signText(t, gb, payload))
+	if !asVerr(err, ve) || ve.Reason != credential.ReasonBadCBOR {
+		t.Errorf("duplicate keys in DDCC:VS: %v", err)
+	}
+}
+
+func mustCBOR(t *testing.T, v any) []byte {
+	b, err := cbor.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -305,16 +305,6 @@ func (v *Verifier) verifyHCERT(text string) (*Result, *Error) {
 	if err := hcert.ParseClaimsInto(c, m.Payload); err != nil {
 		return nil, wrap(err)
 	}
-	dcc, err := hcert.ParseDCC(c.DCC)
-	if err != nil {
-		return nil, wrap(err)
-	}
-	if c.IssuedAt.IsZero() {
-		return nil, fail(credential.ReasonBadClaims, "no iat (claim 6)")
-	}
-	if c.ExpiresAt.IsZero() {
-		return nil, fail(credential.ReasonBadClaims, "no exp (claim 4)")
-	}
 	cred := &credential.Credential{
 		Format:    credential.FormatHCERT,
 		Country:   c.Issuer,
@@ -322,7 +312,27 @@ func (v *Verifier) verifyHCERT(text string) (*Result, *Error) {
 		ExpiresAt: c.ExpiresAt,
 		Raw:       append([]byte(nil), m.Payload...),
 	}
-	cred.FromDCC(dcc)
+	var dcc *credential.DCC
+	if c.DCC != nil {
+		var err error
+		if dcc, err = hcert.ParseDCC(c.DCC); err != nil {
+			return nil, wrap(err)
+		}
+		// The EU DCC requires both time claims.
+		if c.IssuedAt.IsZero() {
+			return nil, fail(credential.ReasonBadClaims, "no iat (claim 6)")
+		}
+		if c.ExpiresAt.IsZero() {
+			return nil, fail(credential.ReasonBadClaims, "no exp (claim 4)")
+		}
+		cred.FromDCC(dcc)
+	} else if e := fromWHO(cred, c); e != nil {
+		return nil, e
+	}
+	issued := c.IssuedAt
+	if issued.IsZero() {
+		issued = now // WHO payloads may omit iat: the key must be valid now
+	}
 	if cred.Country == "" {
 		cred.Country = key.Country
 	}
@@ -336,12 +346,12 @@ func (v *Verifier) verifyHCERT(text string) (*Result, *Error) {
 	if key.Revoked {
 		return nil, fail(credential.ReasonKeyRevoked, "key %x was revoked%s", m.KID, revokedDetail(key))
 	}
-	if !key.Usage.Allows(cred.Type) {
+	if cred.Type != "" && !key.Usage.Allows(cred.Type) {
 		return nil, fail(credential.ReasonKeyUsage, "key %x may sign %s credentials, not %s", m.KID, usageNames(key.Usage), cred.Type)
 	}
-	if !key.ValidAt(c.IssuedAt) {
+	if !key.ValidAt(issued) {
 		return nil, fail(credential.ReasonKeyNotValid, "issued at %s, outside the key's validity %s to %s",
-			stamp(c.IssuedAt), stamp(key.NotBefore), stamp(key.NotAfter))
+			stamp(issued), stamp(key.NotBefore), stamp(key.NotAfter))
 	}
 
 	if rs, ok := v.trust.(trustlist.RevocationSource); ok {
@@ -349,7 +359,11 @@ func (v *Verifier) verifyHCERT(text string) (*Result, *Error) {
 		// signature (for ECDSA its r half only, as signatures are
 		// malleable); checked only now that the credential is authentic.
 		_, isEC := key.PublicKey.(*ecdsa.PublicKey)
-		h := trustlist.HashesOf(dccUCI(dcc), c.Issuer, m.Signature, isEC)
+		uci := ""
+		if dcc != nil {
+			uci = dccUCI(dcc)
+		}
+		h := trustlist.HashesOf(uci, c.Issuer, m.Signature, isEC)
 		if typ, revoked := rs.Revoked(credential.FormatHCERT, m.KID, h); revoked {
 			return nil, fail(credential.ReasonRevoked, "the issuer revoked this credential (%s hash listed)", typ)
 		}
@@ -357,7 +371,7 @@ func (v *Verifier) verifyHCERT(text string) (*Result, *Error) {
 	if c.IssuedAt.After(now.Add(v.skew)) {
 		return nil, fail(credential.ReasonNotYetValid, "issued at %s, after now (%s)", stamp(c.IssuedAt), stamp(now))
 	}
-	if now.After(c.ExpiresAt.Add(v.skew)) {
+	if !c.ExpiresAt.IsZero() && now.After(c.ExpiresAt.Add(v.skew)) {
 		return nil, fail(credential.ReasonExpired, "expired at %s (now %s)", stamp(c.ExpiresAt), stamp(now))
 	}
 	// Shell model, as the WHO trust network specifies: the DSC must also
@@ -562,6 +576,42 @@ func (v *Verifier) checkSHCCard(card *shc.Card, now time.Time, status trustlist.
 		Trust:      status,
 		Key:        key,
 	}, nil
+}
+
+// fromWHO fills an HCERT credential from the WHO sub-claims of the hcert
+// claim: each is kept raw with its type, and the first DDCC:VS, DDCC:TR or
+// ICVP gives the credential's type and, where its content holds them as
+// text, the holder's name and date of birth. The WHO data sets have no
+// schema rules here; a sub-claim that is not well-formed strict CBOR is
+// refused.
+func fromWHO(cred *credential.Credential, c *hcert.Claims) *Error {
+	for _, w := range c.WHO {
+		cred.SubClaims = append(cred.SubClaims, credential.SubClaim{Key: w.Key, Name: w.Name(), CBOR: append([]byte(nil), w.Raw...)})
+		if cred.Type != "" || w.Key == hcert.SubClaimLink {
+			continue
+		}
+		tree, err := hcert.DecodeDCC(w.Raw)
+		if err != nil {
+			return wrap(err)
+		}
+		m, _ := tree.(map[string]any)
+		switch w.Key {
+		case hcert.SubClaimDDCCVS, hcert.SubClaimICVP:
+			cred.Type = credential.TypeVaccination
+		case hcert.SubClaimDDCCTR:
+			cred.Type = credential.TypeTest
+		}
+		if name, ok := m["name"].(string); ok {
+			cred.Holder.FamilyName = name
+		}
+		for _, k := range []string{"birthDate", "dob"} {
+			if d, ok := m[k].(string); ok {
+				cred.DateOfBirth = d
+				break
+			}
+		}
+	}
+	return nil
 }
 
 // dccUCI returns the unique certificate identifier (ci) of a DCC's event.

@@ -485,7 +485,7 @@ func ParseClaims(payload []byte) (*Claims, error) {
 
 // ParseClaimsInto is ParseClaims writing into c.
 func ParseClaimsInto(c *Claims, payload []byte) error {
-	*c = Claims{SubClaims: c.SubClaims[:0]}
+	*c = Claims{SubClaims: c.SubClaims[:0], WHO: c.WHO[:0]}
 	r := cborx.NewReader(payload)
 	if _, ok, _ := r.Tag(); ok {
 		return newErr(credential.ReasonBadClaims, "CWT claims set must be an untagged map", nil)
@@ -546,11 +546,11 @@ func ParseClaimsInto(c *Claims, payload []byte) error {
 	if !r.Done() {
 		return newErr(credential.ReasonBadCBOR, "bytes follow the CWT claims map", nil)
 	}
-	if c.DCC == nil {
+	if c.DCC == nil && len(c.WHO) == 0 {
 		if len(c.SubClaims) == 0 {
 			return newErr(credential.ReasonBadClaims, "no hcert claim (-260)", nil)
 		}
-		return newErr(credential.ReasonBadClaims, fmt.Sprintf("hcert claim has no EU DCC sub-claim (1); found %v", c.SubClaims), nil)
+		return newErr(credential.ReasonBadClaims, fmt.Sprintf("hcert claim has no EU DCC (1) or WHO (3, 4, 5, -6) sub-claim; found %v", c.SubClaims), nil)
 	}
 	return nil
 }
@@ -595,8 +595,11 @@ func (c *Claims) parseHCert(r *cborx.Reader) error {
 		if err != nil {
 			return claimsErr("hcert sub-claim", err)
 		}
-		if key == subClaimEUDCC {
+		switch key {
+		case subClaimEUDCC:
 			c.DCC = raw
+		case SubClaimDDCCVS, SubClaimDDCCTR, SubClaimLink, SubClaimICVP:
+			c.WHO = append(c.WHO, WHOClaim{Key: key, Raw: raw})
 		}
 	}
 	return nil

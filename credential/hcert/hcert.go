@@ -132,4 +132,36 @@ type Claims struct {
 	DCC []byte
 	// SubClaims lists the keys of the hcert claim in the order found.
 	SubClaims []int64
+	// WHO holds the WHO sub-claims of the hcert claim (3 DDCC:VS, 4
+	// DDCC:TR, 5 a link URI, -6 ICVP), raw CBOR aliasing the payload.
+	WHO []WHOClaim
+}
+
+// WHO sub-claim keys of the hcert claim (smart-trust hcert_spec §3.2.7.1).
+const (
+	SubClaimDDCCVS = 3  // DDCC:VS, vaccination status
+	SubClaimDDCCTR = 4  // DDCC:TR, test result
+	SubClaimLink   = 5  // SHL/VHL URI
+	SubClaimICVP   = -6 // ICVP / DVCMin, proposed
+)
+
+// WHOClaim is one WHO sub-claim: its key and raw CBOR.
+type WHOClaim struct {
+	Key int64
+	Raw []byte
+}
+
+// Name returns the sub-claim's short name.
+func (w WHOClaim) Name() string {
+	switch w.Key {
+	case SubClaimDDCCVS:
+		return "ddcc-vs"
+	case SubClaimDDCCTR:
+		return "ddcc-tr"
+	case SubClaimLink:
+		return "link"
+	case SubClaimICVP:
+		return "icvp"
+	}
+	return "unknown"
 }
