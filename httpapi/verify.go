@@ -25,7 +25,8 @@ type VerifyRequest struct {
 	// QR is the credential text, as a QR code holds it.
 	QR string `json:"qr"`
 	// To is the destination country (ISO 3166-1 alpha-2) whose entry
-	// rules apply. It is accepted and ignored for now.
+	// rules apply: the answer then carries "entry". It may also be given
+	// as the query parameter ?to=CC, for text and image bodies.
 	To string `json:"to,omitempty"`
 }
 
@@ -43,6 +44,9 @@ type VerifyResponse struct {
 	// Warnings are the trust warnings of GET /v1/status at the time of
 	// the verification.
 	Warnings []string `json:"warnings,omitempty"`
+	// Entry is the destination's business-rule outcome for a valid EU DCC
+	// when a destination was asked for.
+	Entry *verifier.Entry `json:"entry,omitempty"`
 }
 
 // multipartSlack is what a multipart body may add to an image: headers,
@@ -78,6 +82,7 @@ const acceptedTypes = "text/plain, application/json, image/png, image/jpeg or mu
 type verifyInput struct {
 	text  string
 	image []byte
+	to    string
 }
 
 func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request) {
@@ -125,8 +130,16 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request) {
 	} else {
 		res, err = s.v.Verify(in.text)
 	}
+	to := in.to
+	if to == "" {
+		to = r.URL.Query().Get("to")
+	}
+	var entry *verifier.Entry
+	if err == nil && to != "" && res.Credential.DCC != nil {
+		entry, _ = s.v.CheckEntry(res, strings.ToUpper(to), "")
+	}
 	elapsed := time.Since(start)
-	resp := VerifyResponse{Verdict: verifier.NewVerdict(res, err), Demo: s.cfg.Demo}
+	resp := VerifyResponse{Verdict: verifier.NewVerdict(res, err), Demo: s.cfg.Demo, Entry: entry}
 	if err != nil && in.image == nil && len(in.text) <= maxDiagnoseLen {
 		if d := scanner.Diagnose(in.text, err); d != nil {
 			resp.Hint = d.Hint
@@ -231,8 +244,11 @@ func (s *Server) readVerifyInput(w http.ResponseWriter, r *http.Request, mt stri
 		if req.QR == nil {
 			return nil, errorf(http.StatusBadRequest, "unreadable_request", "the JSON object has no \"qr\" member")
 		}
-		// req.To is accepted and ignored until entry rules are applied.
-		return s.textInput(*req.QR)
+		in, herr := s.textInput(*req.QR)
+		if herr == nil && req.To != nil {
+			in.to = *req.To
+		}
+		return in, herr
 	case "image/png", "image/jpeg":
 		b, herr := readBody(w, r, s.maxImage)
 		if herr != nil {

@@ -135,6 +135,16 @@
       $("cred-type").textContent = TYPES[c.type] || c.type || "";
       $("cred-country").textContent = countryName(v.country || c.country);
       details.hidden = false;
+      if (v.entry && v.entry.report) {
+        const failed = (v.entry.report.results || []).filter((r) => r.outcome !== "pass");
+        if (!v.entry.allowed) {
+          setState("invalid", "ENTRY REFUSED", "");
+          setText(reasonEl, "The credential is genuine, but it does not meet the entry rules of " + countryName(v.entry.to) + ": " +
+            failed.map((r) => r.identifier + " " + (r.description || "")).join("; "));
+        } else {
+          setText(hintEl, "Entry rules of " + countryName(v.entry.to) + " met.");
+        }
+      }
     } else {
       setState("invalid", "NOT VALID", "");
       setText(reasonEl, REASONS[v.reason] || ("The credential was refused (" + (v.reason || "unknown reason") + ")."));
