@@ -39,7 +39,9 @@ type DemoReport struct {
 	Dir string
 	// Steps describe how the federation's trust list was built.
 	Steps []string
-	Rows  []DemoRow
+	// SampleText is the first credential issued, to show as a QR code.
+	SampleText string
+	Rows       []DemoRow
 	// Tampered shows rejections of altered credentials: one character of
 	// the QR text changed, and one byte of the signed payload changed.
 	Tampered []DemoRow
@@ -166,6 +168,7 @@ func RunDemo(dir string, now func() time.Time) (*DemoReport, error) {
 			}
 			if sample == nil {
 				sample = out
+				rep.SampleText = out.Text
 			}
 			row.TextLen = len(out.Text)
 			code, err := qr.Encode(out.Text)

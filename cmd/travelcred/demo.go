@@ -7,13 +7,15 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/b5m5/travelcred/qr"
 	"github.com/b5m5/travelcred/testvectors"
 )
 
 func newDemoCmd(e env) *cobra.Command {
 	var out string
+	var showQR bool
 	cmd := &cobra.Command{
-		Use:   "demo [--out DIR]",
+		Use:   "demo [--out DIR] [--qr=false]",
 		Short: "Create a five-country federation, issue, encode, decode and verify credentials",
 		Long: `demo creates a CSCA and a DSC for each of AU, CA, NZ, GB and US in a
 folder (a new temporary one unless --out is given), issues a vaccination,
@@ -58,6 +60,11 @@ refused. It needs no network and no set-up.`,
 				fmt.Fprintf(w, "%s\t%s\trejected: %s\t%s\n", r.QRFile, r.Country, r.Reason, yesNo(r.Expected))
 			}
 			w.Flush()
+			if rep.SampleText != "" && showQR {
+				if term, err := qr.EncodeTerminal(rep.SampleText); err == nil {
+					fmt.Fprintf(e.stdout, "\nAU vaccination credential, for a phone to scan:\n%s", term)
+				}
+			}
 			fmt.Fprintf(e.stdout, "\nfiles (keys mode 0600, certificates, trust lists, QR PNGs) in %s\n", dir)
 			if !rep.OK() {
 				fmt.Fprintln(e.stdout, "demo: some rows did not come out as expected")
@@ -68,6 +75,7 @@ refused. It needs no network and no set-up.`,
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "", "folder for keys, certificates and QR codes (default: a new temporary folder)")
+	cmd.Flags().BoolVar(&showQR, "qr", true, "draw one credential's QR code in the terminal")
 	return cmd
 }
 

@@ -62,7 +62,14 @@ func newIssueCmd(e env) *cobra.Command {
 			fmt.Fprintln(e.stdout, out.Text)
 			fmt.Fprintf(e.stderr, "issued %s credential, kid %s, %s, iat %s, exp %s\n", out.Type, b64(out.KeyID),
 				iss.Algorithm(), out.IssuedAt.Format(time.RFC3339), out.ExpiresAt.Format(time.RFC3339))
-			if qrOut != "" {
+			if qrOut == "-" {
+				// The QR code in the terminal, for a phone to scan.
+				term, err := qr.EncodeTerminal(out.Text)
+				if err != nil {
+					return &exitError{code: exitUsage, err: err}
+				}
+				fmt.Fprint(e.stdout, term)
+			} else if qrOut != "" {
 				png, err := qr.EncodePNG(out.Text)
 				if err != nil {
 					return &exitError{code: exitUsage, err: err}
@@ -79,7 +86,7 @@ func newIssueCmd(e env) *cobra.Command {
 	f.StringVar(&certFile, "cert", "", "DSC certificate, PEM (required)")
 	f.StringVar(&in, "in", "-", "DCC JSON payload file, or - for standard input")
 	f.DurationVar(&validFor, "valid-for", 8760*time.Hour, "validity: exp = iat + this")
-	f.StringVar(&qrOut, "qr", "", "also write the QR code as a PNG to this file")
+	f.StringVar(&qrOut, "qr", "", "also write the QR code as a PNG to this file, or - to draw it in the terminal")
 	f.StringVar(&at, "at", "", "issue at this RFC 3339 time instead of now")
 	return cmd
 }

@@ -230,3 +230,11 @@ func TestKeygenRefusesOverwrite(t *testing.T) {
 		t.Errorf("temporary files left: %v", matches)
 	}
 }
+
+func TestIssueQRToTerminal(t *testing.T) {
+	dir := pki(t)
+	code, out, errs := runCLI(t, payloadV, "issue", "--key", filepath.Join(dir, "NZ-dsc.key"), "--cert", filepath.Join(dir, "NZ-dsc.crt"), "--qr", "-")
+	if code != 0 || !strings.HasPrefix(out, "HC1:") || !strings.Contains(out, "▀") {
+		t.Fatalf("issue --qr -: exit %d, stderr %s, output %.80q", code, errs, out)
+	}
+}
