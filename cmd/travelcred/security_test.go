@@ -3,21 +3,30 @@ package main
 // Private key material never appears in what the CLI prints — stdout,
 // stderr or --json — whatever it is given: a key file where a credential
 // or a trust file is expected, a corrupted or loosely-protected key for
-// issue, tampered credentials.
+// issue, tampered credentials. And no private key is read from a file
+// that group or others may read.
 
 import (
+	"context"
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/pem"
+	"errors"
 	"fmt"
+	"io"
 	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/b5m5/travelcred/issuer"
 )
@@ -147,5 +156,58 @@ func TestCLIDoesNotPrintKeys(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestServeRefusesReadableTLSKey: the TLS private key of `serve` gets the
+// same protection as every other private key — a file that group or
+// others may read is refused before anything listens.
+func TestServeRefusesReadableTLSKey(t *testing.T) {
+	dir := t.TempDir()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "localhost"},
+		DNSNames: []string{"localhost"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certPath, keyPath := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
+	if err := os.WriteFile(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := issuer.WriteKeyFile(keyPath, key); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(keyPath, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := newServeCmd(env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard})
+	cmd.SetArgs([]string{"--addr", "127.0.0.1:0", "--trust", "demo", "--tls-cert", certPath, "--tls-key", keyPath})
+	cmd.SilenceUsage, cmd.SilenceErrors = true, true
+	cmd.SetOut(io.Discard)
+	cmd.SetErr(io.Discard)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- cmd.ExecuteContext(ctx) }()
+	select {
+	case err := <-done:
+		var xe *exitError
+		if errors.As(err, &xe) {
+			err = xe.err
+		}
+		if !errors.Is(err, issuer.ErrKeyFilePermissions) {
+			t.Errorf("serve with a group-readable TLS key: %v, want issuer.ErrKeyFilePermissions", err)
+		}
+	case <-time.After(10 * time.Second):
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+		}
+		t.Error("serve started with a TLS key that group and others may read")
 	}
 }

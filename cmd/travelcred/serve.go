@@ -318,6 +318,12 @@ func serveIssuer(o serveOptions, cfg *httpapi.Config) error {
 // (but does not require) client certificates: the page and /v1/verify
 // stay open to browsers without one.
 func serveTLS(o serveOptions) (*tls.Config, error) {
+	// The TLS key is a private key like the others: refuse it when group
+	// or others may read it, as issuer.LoadKeyFile does.
+	if st, err := os.Stat(o.tlsKey); err == nil && st.Mode().Perm()&0o077 != 0 {
+		return nil, &exitError{code: exitUsage, err: fmt.Errorf("%w: %s has mode %04o; run chmod 600 %s",
+			issuer.ErrKeyFilePermissions, o.tlsKey, st.Mode().Perm(), o.tlsKey)}
+	}
 	cert, err := tls.LoadX509KeyPair(o.tlsCert, o.tlsKey)
 	if err != nil {
 		return nil, ioErr(err)
