@@ -196,7 +196,7 @@ func SuiteTrust(dir string, refs []TrustFile) (*trustlist.Static, error) {
 				k := &trustlist.Key{Format: credential.FormatSHC, Issuer: ref.Issuer, KID: []byte(jk.KID),
 					PublicKey: jk.PublicKey, Usage: trustlist.UsageAll, CRLVersion: jk.CRLVersion}
 				if len(jk.X5C) > 0 {
-					k.Certificate = jk.X5C[0]
+					k.Certificate, k.Chain = jk.X5C[0], jk.X5C
 				}
 				keys = append(keys, k)
 			}

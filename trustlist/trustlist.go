@@ -130,6 +130,9 @@ type Key struct {
 	PublicKey crypto.PublicKey
 	// Certificate is the signer certificate, when there is one.
 	Certificate *x509.Certificate
+	// Chain is the key's whole x5c chain, leaf first, when the trust list
+	// gave one (SHC issuer keys may carry one).
+	Chain []*x509.Certificate
 	// Usage is the set of credential types the key may sign.
 	Usage Usage
 	// NotBefore and NotAfter bound the key's validity; zero means

@@ -387,7 +387,7 @@ func entryKey(country string, e *Entry) (*Key, error) {
 	var err error
 	k := &Key{Format: e.Format, Country: country, PublicKey: j.Key, NotBefore: e.NotBefore, NotAfter: e.NotAfter, Issuer: e.Issuer}
 	if len(j.Chain) > 0 {
-		k.Certificate = j.Chain[0]
+		k.Certificate, k.Chain = j.Chain[0], j.Chain
 		// DSCs and CSCAs name their country; SHC issuer certificates are
 		// bound to the issuer URL instead and carry none.
 		if c := k.Certificate.Subject.Country; e.Format != credential.FormatSHC && (len(c) != 1 || c[0] != country) {

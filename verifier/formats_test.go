@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"github.com/fxamacker/cbor/v2"
 	"math/big"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -263,4 +264,42 @@ func mustCBOR(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestSHCX5CBinding checks that an SHC key's x5c chain must name the
+// card's issuer in the leaf's URI SAN and hold the key.
+func TestSHCX5CBinding(t *testing.T) {
+	const iss = "https://health.example.org/shc"
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "SHC CA"}, IsCA: true,
+		BasicConstraintsValid: true, NotBefore: vnow.AddDate(-1, 0, 0), NotAfter: vnow.AddDate(5, 0, 0), KeyUsage: x509.KeyUsageCertSign}
+	caDER, _ := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	ca, _ := x509.ParseCertificate(caDER)
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	kid, _ := shc.Thumbprint(&key.PublicKey)
+	leafFor := func(san string) *x509.Certificate {
+		u, _ := url.Parse(san)
+		tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "issuer"}, URIs: []*url.URL{u},
+			NotBefore: vnow.AddDate(-1, 0, 0), NotAfter: vnow.AddDate(1, 0, 0), KeyUsage: x509.KeyUsageDigitalSignature}
+		der, _ := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+		c, _ := x509.ParseCertificate(der)
+		return c
+	}
+	_, qrText, err := shc.Sign(key, "", iss, shcBundle, vnow.Add(-time.Hour), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		san  string
+		ok   bool
+	}{{"SAN names the issuer", iss, true}, {"SAN names another issuer", "https://evil.example.org/shc", false}} {
+		leaf := leafFor(tc.san)
+		trust := trustlist.NewStatic(&trustlist.Key{Format: credential.FormatSHC, Issuer: iss, KID: []byte(kid), PublicKey: &key.PublicKey,
+			Usage: trustlist.UsageAll, Certificate: leaf, Chain: []*x509.Certificate{leaf, ca}})
+		_, err := newVerifier(t, trust).Verify(qrText)
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"strings"
@@ -542,6 +543,20 @@ func (v *Verifier) checkSHCCard(card *shc.Card, now time.Time, status trustlist.
 	}
 	if err := card.Validate(); err != nil {
 		return nil, wrap(err)
+	}
+	// An x5c chain on the key is checked when there is one: its leaf must
+	// hold the key and name the card's issuer URL, and each certificate
+	// must be signed by the next. Its dates are not held against the card:
+	// SMART keys outlive their certificates (the official example 01 was
+	// signed after its leaf expired and is valid), so the chain is judged
+	// at the leaf's own start.
+	if len(key.Chain) > 0 {
+		pub, _ := key.PublicKey.(*ecdsa.PublicKey)
+		roots := x509.NewCertPool()
+		roots.AddCert(key.Chain[len(key.Chain)-1])
+		if err := shc.VerifyX5C(shc.Key{KID: string(key.KID), PublicKey: pub, X5C: key.Chain}, card.Issuer, roots, key.Chain[0].NotBefore); err != nil {
+			return nil, wrap(err)
+		}
 	}
 	var crl *shc.CRL
 	for _, raw := range key.CRLs {
