@@ -9,10 +9,8 @@ import (
 	"fmt"
 	"hash/adler32"
 	"io"
-	"math"
 	"strings"
 	"sync"
-	"time"
 	"unicode/utf8"
 
 	"github.com/b5m5/travelcred/credential"
@@ -520,7 +518,7 @@ func ParseClaimsInto(c *Claims, payload []byte) error {
 			}
 			c.Issuer = issuerString(t)
 		case claimExp, claimIat:
-			v, err := numericDate(&r)
+			v, err := r.NumericDate()
 			if err != nil {
 				name := "exp (claim 4)"
 				if key == claimIat {
@@ -607,28 +605,8 @@ func (c *Claims) parseHCert(r *cborx.Reader) error {
 
 func claimsErr(detail string, err error) error {
 	var te *cborx.TypeError
-	if errors.As(err, &te) || errors.Is(err, errDateRange) {
+	if errors.As(err, &te) || errors.Is(err, cborx.ErrDateRange) {
 		return newErr(credential.ReasonBadClaims, detail, err)
 	}
 	return newErr(credential.ReasonBadCBOR, detail, err)
-}
-
-// errDateRange marks a NumericDate that is well-formed CBOR but no date.
-var errDateRange = errors.New("NumericDate out of range")
-
-// numericDate reads a NumericDate (RFC 8392): seconds since the epoch as an
-// integer or a floating-point number.
-func numericDate(r *cborx.Reader) (time.Time, error) {
-	v, isFloat, err := r.Number()
-	if err != nil {
-		return time.Time{}, err
-	}
-	if math.IsNaN(v) || math.IsInf(v, 0) || v < -(1<<62) || v > 1<<62 {
-		return time.Time{}, fmt.Errorf("%w: %v", errDateRange, v)
-	}
-	if !isFloat {
-		return time.Unix(int64(v), 0).UTC(), nil
-	}
-	sec, frac := math.Modf(v)
-	return time.Unix(int64(sec), int64(frac*1e9)).UTC(), nil
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -444,7 +443,7 @@ func (p *Pass) parseClaims() error {
 			if key == claimExp {
 				name = "exp (claim 4)"
 			}
-			v, err := numericDate(&r)
+			v, err := r.NumericDate()
 			if err != nil {
 				return claimsErr(name+" must be a NumericDate", err)
 			}
@@ -490,30 +489,10 @@ func (p *Pass) parseClaims() error {
 
 func claimsErr(detail string, err error) error {
 	var te *cborx.TypeError
-	if errors.As(err, &te) || errors.Is(err, errDateRange) {
+	if errors.As(err, &te) || errors.Is(err, cborx.ErrDateRange) {
 		return newErr(credential.ReasonBadClaims, detail, err)
 	}
 	return newErr(credential.ReasonBadCBOR, detail, err)
-}
-
-// errDateRange marks a NumericDate that is well-formed CBOR but no date.
-var errDateRange = errors.New("NumericDate out of range")
-
-// numericDate reads a NumericDate (RFC 8392): seconds since the epoch as an
-// integer or, beyond the NZCP specification, a floating-point number.
-func numericDate(r *cborx.Reader) (time.Time, error) {
-	v, isFloat, err := r.Number()
-	if err != nil {
-		return time.Time{}, err
-	}
-	if math.IsNaN(v) || math.IsInf(v, 0) || v < -(1<<62) || v > 1<<62 {
-		return time.Time{}, fmt.Errorf("%w: %v", errDateRange, v)
-	}
-	if !isFloat {
-		return time.Unix(int64(v), 0).UTC(), nil
-	}
-	sec, frac := math.Modf(v)
-	return time.Unix(int64(sec), int64(frac*1e9)).UTC(), nil
 }
 
 // readCti reads the cti claim, a 16-byte byte string, optionally wrapped in

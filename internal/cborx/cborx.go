@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"time"
 )
 
 // Major types.
@@ -196,6 +197,29 @@ func (r *Reader) Number() (v float64, isFloat bool, err error) {
 	}
 	r.Off = start
 	return 0, false, &TypeError{Want: MajorUint, Got: major, Offset: start}
+}
+
+// ErrDateRange marks a NumericDate that is well-formed CBOR but no date:
+// NaN, an infinity, or beyond ±2^62 seconds.
+var ErrDateRange = errors.New("NumericDate out of range")
+
+// NumericDate reads a NumericDate (RFC 8392): seconds since the epoch as an
+// integer or a floating-point number, returned in UTC. A value of another
+// type is a *TypeError and leaves the reader where it was; a number that is
+// no date is ErrDateRange.
+func (r *Reader) NumericDate() (time.Time, error) {
+	v, isFloat, err := r.Number()
+	if err != nil {
+		return time.Time{}, err
+	}
+	if math.IsNaN(v) || math.IsInf(v, 0) || v < -(1<<62) || v > 1<<62 {
+		return time.Time{}, fmt.Errorf("%w: %v", ErrDateRange, v)
+	}
+	if !isFloat {
+		return time.Unix(int64(v), 0).UTC(), nil
+	}
+	sec, frac := math.Modf(v)
+	return time.Unix(int64(sec), int64(frac*1e9)).UTC(), nil
 }
 
 // HalfToFloat converts the bits of an IEEE 754 half-precision float.

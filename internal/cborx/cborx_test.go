@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"testing"
+	"time"
 )
 
 func unhex(t testing.TB, s string) []byte {
@@ -724,3 +725,39 @@ var errNotTag = errors.New("not a tag")
 
 // MaxDepthForFuzz is the nesting limit the codecs use.
 const MaxDepthForFuzz = 16
+
+func TestNumericDate(t *testing.T) {
+	tests := []struct {
+		name, in string
+		want     time.Time
+		err      error // nil, ErrDateRange, or a *TypeError when typeErr
+		typeErr  bool
+	}{
+		{"uint", "1a60a5f2c0", time.Unix(1621488320, 0).UTC(), nil, false},
+		{"negative", "20", time.Unix(-1, 0).UTC(), nil, false},
+		{"float", "fb41d8297cb0200000", time.Unix(1621488320, 500000000).UTC(), nil, false},
+		{"NaN", "f97e00", time.Time{}, ErrDateRange, false},
+		{"infinity", "f97c00", time.Time{}, ErrDateRange, false},
+		{"beyond 2^62", "1b7fffffffffffffff", time.Time{}, ErrDateRange, false},
+		{"text", "6161", time.Time{}, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := NewReader(unhex(t, tt.in))
+			got, err := r.NumericDate()
+			var te *TypeError
+			switch {
+			case tt.typeErr:
+				if !errors.As(err, &te) || r.Off != 0 {
+					t.Fatalf("err %v, offset %d; want a *TypeError at offset 0", err, r.Off)
+				}
+			case tt.err != nil:
+				if !errors.Is(err, tt.err) {
+					t.Fatalf("err %v, want %v", err, tt.err)
+				}
+			case err != nil || !got.Equal(tt.want) || got.Location() != time.UTC:
+				t.Fatalf("got %v, %v; want %v", got, err, tt.want)
+			}
+		})
+	}
+}
