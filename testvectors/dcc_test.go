@@ -1,6 +1,8 @@
 package testvectors
 
 import (
+	"bytes"
+	"compress/zlib"
 	"encoding/base64"
 	"encoding/csv"
 	"encoding/hex"
@@ -298,5 +300,60 @@ func TestParseClock(t *testing.T) {
 	}
 	if _, err := parseClock("yesterday"); err == nil {
 		t.Error("parseClock accepted nonsense")
+	}
+}
+
+// TestCompressionOnDCCVectors recompresses the COSE message of every
+// distinct official DCC with hcert.Compress: each reads back unchanged,
+// and in total the output is no larger than compress/zlib's best level
+// (the single-block encoder of internal/deflate must not cost QR size).
+func TestCompressionOnDCCVectors(t *testing.T) {
+	dir := sharedDir(t, "dcc")
+	files, err := filepath.Glob(filepath.Join(dir, "*", "*", "raw", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no vectors under %s: %v", dir, err)
+	}
+	seen := map[string]bool{}
+	var ours, best int
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v struct{ PREFIX string }
+		if json.Unmarshal(b, &v) != nil {
+			continue
+		}
+		s, err := hcert.Unprefix(v.PREFIX)
+		if err != nil {
+			continue
+		}
+		z, err := hcert.AppendBase45(nil, s)
+		if err != nil {
+			continue
+		}
+		cose, err := hcert.AppendInflate(nil, z, 0)
+		if err != nil || seen[string(cose)] {
+			continue
+		}
+		seen[string(cose)] = true
+		c := hcert.Compress(cose)
+		back, err := hcert.AppendInflate(nil, c, 0)
+		if err != nil || !bytes.Equal(back, cose) {
+			t.Fatalf("%s: recompressed COSE does not read back: %v", f, err)
+		}
+		var buf bytes.Buffer
+		w, _ := zlib.NewWriterLevel(&buf, zlib.BestCompression)
+		w.Write(cose)
+		w.Close()
+		ours += len(c)
+		best += buf.Len()
+	}
+	t.Logf("%d distinct COSE messages: hcert.Compress %d bytes, compress/zlib best %d", len(seen), ours, best)
+	if len(seen) < 150 {
+		t.Errorf("only %d distinct messages read", len(seen))
+	}
+	if ours > best {
+		t.Errorf("hcert.Compress wrote %d bytes in total, more than compress/zlib's %d", ours, best)
 	}
 }

@@ -33,7 +33,7 @@ func TestPrefix(t *testing.T) {
 		{"leading space", " " + valid, credential.ReasonBadPrefix, nil},
 		{"lower-case base45", "HC1:" + strings.ToLower(valid[4:]), credential.ReasonBadBase45, nil},
 		{"one lower-case letter", "HC1:" + strings.Replace(valid[4:], firstLetter(valid[4:]), strings.ToLower(firstLetter(valid[4:])), 1), credential.ReasonBadBase45, nil},
-		{"base45 length 3n+1", valid + "0", credential.ReasonBadBase45, nil},
+		{"base45 length 3n+1", valid + strings.Repeat("0", (4-len(valid[4:])%3)%3), credential.ReasonBadBase45, nil},
 		{"base45 group over 65535", "HC1:::::::", credential.ReasonBadBase45, nil},
 		{"base45 final pair over 255", "HC1:::", credential.ReasonBadBase45, nil},
 		{"character outside alphabet", "HC1:AB#", credential.ReasonBadBase45, nil},
