@@ -68,7 +68,9 @@ func VerifyFederated(anchor *VerifiedAnchor, data []byte, opts VerifyOptions) (*
 		return nil, err
 	}
 	var fl FederatedList
-	if err := decodeStrict(payload, &fl); err != nil {
+	if err := decodeStrictSplit(payload, &fl, map[string]*[]json.RawMessage{
+		"members": &fl.Members, "revocations": &fl.Revocations, "ruleSets": &fl.RuleSets,
+	}); err != nil {
 		return nil, err
 	}
 	if fl.Type != TypeFederated || fl.Version != 1 {

@@ -1,14 +1,17 @@
 package trustlist
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 
 	"github.com/b5m5/travelcred/internal/jose"
+	"github.com/b5m5/travelcred/internal/strictjson"
 )
 
 // b64 is strict base64url without padding: non-zero padding bits are
@@ -25,6 +28,11 @@ var ErrSignature = errors.New("trustlist: signature check failed")
 type Signed struct {
 	Payload    string      `json:"payload"`
 	Signatures []Signature `json:"signatures"`
+
+	// decoded is Payload decoded by ParseSigned, valid while Payload
+	// equals decodedFrom.
+	decoded     []byte
+	decodedFrom string
 }
 
 // Signature is one JWS signature with its protected header.
@@ -51,20 +59,50 @@ func ParseSigned(data []byte, max int) (*Signed, error) {
 		return nil, fmt.Errorf("%w: document is %d bytes, over the %d-byte limit", ErrTooLarge, len(data), max)
 	}
 	var s Signed
-	if err := decodeStrict(data, &s); err != nil {
+	if err := decodeSigned(data, &s); err != nil {
 		return nil, fmt.Errorf("%w: not a JWS JSON document: %v", ErrMalformed, err)
 	}
 	if s.Payload == "" {
 		return nil, fmt.Errorf("%w: empty payload", ErrMalformed)
 	}
-	if _, err := b64.DecodeString(s.Payload); err != nil {
+	b, err := b64.DecodeString(s.Payload)
+	if err != nil {
 		return nil, fmt.Errorf("%w: payload is not canonical base64url", ErrMalformed)
 	}
+	s.decoded, s.decodedFrom = b, s.Payload
 	return &s, nil
 }
 
+// decodeSigned decodes a JWS JSON document strictly. The payload string
+// (the whole list, megabytes for a federated list) is taken from the
+// bytes directly; encoding/json only decodes the signatures.
+func decodeSigned(b []byte, s *Signed) error {
+	if err := strictjson.Check(b, signedType); err != nil {
+		return fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	return strictjson.Members(b, func(name string, v []byte) error {
+		var err error
+		switch name {
+		case "payload":
+			s.Payload, err = strictjson.String(v)
+		case "signatures":
+			err = json.Unmarshal(v, &s.Signatures)
+		}
+		if err != nil {
+			return fmt.Errorf("%w: member %q: %v", ErrMalformed, name, err)
+		}
+		return nil
+	})
+}
+
+var signedType = reflect.TypeFor[Signed]()
+
 // PayloadBytes returns the signed payload.
 func (s *Signed) PayloadBytes() ([]byte, error) {
+	// ParseSigned has decoded it already, unless Payload changed since.
+	if s.decoded != nil && s.Payload == s.decodedFrom {
+		return bytes.Clone(s.decoded), nil
+	}
 	b, err := b64.DecodeString(s.Payload)
 	if err != nil {
 		return nil, fmt.Errorf("%w: payload is not canonical base64url", ErrMalformed)

@@ -26,7 +26,10 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"reflect"
 	"strings"
+
+	"github.com/b5m5/travelcred/internal/strictjson"
 )
 
 // ErrBadJWK is wrapped by every JWK parsing error.
@@ -61,11 +64,18 @@ var privateMembers = []string{"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
 // moduli need 2048 bits. When x5c is present its leaf must hold the same
 // key.
 func ParseKey(raw []byte) (*Key, error) {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil {
+	// One strict pass (syntax, no member twice), then the members are
+	// split out of a private copy of raw without encoding/json's second
+	// scan and per-value copies: a 10,000-key list parses 10,000 JWKs.
+	if err := strictjson.Check(raw, rawMembersType); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadJWK, err)
 	}
-	if err := noDuplicateMembers(raw); err != nil {
+	own := bytes.Clone(raw)
+	m := make(map[string]json.RawMessage, 8)
+	if err := strictjson.Members(own, func(name string, v []byte) error {
+		m[name] = v
+		return nil
+	}); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadJWK, err)
 	}
 	for _, p := range privateMembers {
@@ -78,8 +88,8 @@ func ParseKey(raw []byte) (*Key, error) {
 		if !ok {
 			return "", nil
 		}
-		var s string
-		if err := json.Unmarshal(v, &s); err != nil {
+		s, err := strictjson.String(v)
+		if err != nil {
 			return "", fmt.Errorf("%w: member %q is not a string", ErrBadJWK, name)
 		}
 		return s, nil
@@ -453,28 +463,7 @@ func sign(rnd io.Reader, signer crypto.Signer, signingInput string) ([]byte, err
 	}
 }
 
-// noDuplicateMembers refuses a JSON object that names a member twice at its
-// top level (encoding/json would keep the last, another parser the first).
-func noDuplicateMembers(raw []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if _, err := dec.Token(); err != nil {
-		return err
-	}
-	seen := map[string]bool{}
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		k, _ := t.(string)
-		if seen[k] {
-			return fmt.Errorf("member %q appears twice", k)
-		}
-		seen[k] = true
-		var skip json.RawMessage
-		if err := dec.Decode(&skip); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+// rawMembersType is a JWK as ParseKey reads it first: strictjson.Check
+// against it refuses a member named twice at the top level (encoding/json
+// would keep the last, another parser the first).
+var rawMembersType = reflect.TypeFor[map[string]json.RawMessage]()
