@@ -151,20 +151,20 @@ func (i *Issuer) Issue(d *credential.DCC) (*Issued, error) {
 	if d == nil {
 		return nil, fmt.Errorf("%w: nil payload", ErrInvalidPayload)
 	}
-	dcc, err := hcert.MarshalDCC(d)
+	iat := i.now().UTC().Truncate(time.Second)
+	exp := iat.Add(i.validity)
+	// The claims, with the DCC encoded in place and validated as a
+	// verifier will decode it: the encoder checks the tree a verifier's
+	// decoder builds from the bytes (hcert.AppendValidDCC returns exactly
+	// hcert.ParseDCC's error).
+	payload, err := hcert.AppendValidDCC(hcert.AppendClaimsHead(make([]byte, 0, 512), i.country, iat, exp), d)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidPayload, err)
-	}
-	// Validate what will be signed, decoded exactly as a verifier will.
-	if _, err := hcert.ParseDCC(dcc); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidPayload, err)
 	}
 	typ := d.Type()
 	if !i.usage.Allows(typ) {
 		return nil, fmt.Errorf("%w: the certificate allows %s, not %s", ErrKeyUsage, i.usage, typ)
 	}
-	iat := i.now().UTC().Truncate(time.Second)
-	exp := iat.Add(i.validity)
 	if iat.Before(i.cert.NotBefore) {
 		return nil, fmt.Errorf("%w: iat %s is before the certificate's notBefore %s", ErrValidity,
 			iat.Format(time.RFC3339), i.cert.NotBefore.UTC().Format(time.RFC3339))
@@ -173,7 +173,6 @@ func (i *Issuer) Issue(d *credential.DCC) (*Issued, error) {
 		return nil, fmt.Errorf("%w: exp %s is after the certificate's notAfter %s", ErrValidity,
 			exp.Format(time.RFC3339), i.cert.NotAfter.UTC().Format(time.RFC3339))
 	}
-	payload := hcert.MarshalClaims(i.country, iat, exp, dcc)
 	cose, err := hcert.Sign(i.rand, i.signer, i.alg, i.kid, payload)
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package hcert
 import (
 	"fmt"
 	"reflect"
+	"unicode/utf8"
 
 	"github.com/fxamacker/cbor/v2"
 
@@ -56,99 +57,209 @@ func DecodeDCC(raw []byte) (any, error) {
 // reflection; the bytes are those fxamacker/cbor's CoreDetEncOptions give
 // (a test checks).
 func MarshalDCC(d *credential.DCC) ([]byte, error) {
-	return appendDCC(make([]byte, 0, 384), d), nil
+	e := dccEncoder{b: make([]byte, 0, 384)}
+	e.dcc(d)
+	return e.b, nil
 }
 
-func appendDCC(b []byte, d *credential.DCC) []byte {
-	// Keys in encoded order: r, t, v, dob, nam, ver.
-	n := 3 + count(len(d.Recoveries) > 0, len(d.Tests) > 0, len(d.Vaccinations) > 0)
-	b = cborx.AppendHead(b, cborx.MajorMap, uint64(n))
-	if len(d.Recoveries) > 0 {
-		b = cborx.AppendHead(cborx.AppendText(b, "r"), cborx.MajorArray, uint64(len(d.Recoveries)))
-		for i := range d.Recoveries {
-			b = appendRecovery(b, &d.Recoveries[i])
-		}
+// MarshalValidDCC is MarshalDCC followed by the check a verifier makes of
+// what it decodes: it returns exactly the error ParseDCC would return on
+// the encoded bytes (a test holds it to that), for an issuer that must not
+// sign a payload a verifier refuses.
+//
+// It is faster than decoding its own output: the encoder records the tree
+// a verifier's decoder would build (same nodes, same text) while it
+// writes, and the schema is checked on that. Where the decoder would not
+// build a compact tree (text that is not UTF-8, more than 64 events) the
+// bytes go through ParseDCC itself.
+func MarshalValidDCC(d *credential.DCC) ([]byte, error) {
+	return AppendValidDCC(make([]byte, 0, 384), d)
+}
+
+// AppendValidDCC is MarshalValidDCC appending to b (after AppendClaimsHead,
+// say); b is returned unchanged with the error.
+func AppendValidDCC(b []byte, d *credential.DCC) ([]byte, error) {
+	t, _ := treeDecoders.Get().(*treeDecoder)
+	if t == nil {
+		t = new(treeDecoder)
 	}
-	if len(d.Tests) > 0 {
-		b = cborx.AppendHead(cborx.AppendText(b, "t"), cborx.MajorArray, uint64(len(d.Tests)))
-		for i := range d.Tests {
-			b = appendTest(b, &d.Tests[i])
+	defer t.release()
+	base := len(b)
+	e := dccEncoder{b: b, base: base, nodes: t.tree.Nodes[:0], record: true}
+	e.dcc(d)
+	t.tree.Nodes = e.nodes
+	if e.fallback {
+		if _, err := ParseDCC(e.b[base:]); err != nil {
+			return b, err
 		}
+		return e.b, nil
 	}
-	if len(d.Vaccinations) > 0 {
-		b = cborx.AppendHead(cborx.AppendText(b, "v"), cborx.MajorArray, uint64(len(d.Vaccinations)))
-		for i := range d.Vaccinations {
-			b = appendVaccination(b, &d.Vaccinations[i])
+	t.tree.Text = string(e.b[base:])
+	if err := credential.ValidateDCCTree(&t.tree); err != nil {
+		return b, err
+	}
+	return e.b, nil
+}
+
+// dccEncoder writes a DCC in the deterministic encoding and, when record
+// is set, the credential.Tree nodes the compact decoder would build from
+// the bytes: member keys and strings as spans of the output.
+type dccEncoder struct {
+	b        []byte
+	base     int // where the DCC starts in b: spans are offsets from it
+	nodes    []credential.Node
+	record   bool
+	fallback bool // a value the compact decoder would leave to the generic one
+}
+
+// open starts a map or an array of n items under key (a span of e.b) and
+// returns its node index.
+func (e *dccEncoder) open(key credential.Span, major byte, n int) int {
+	e.b = cborx.AppendHead(e.b, major, uint64(n))
+	if !e.record {
+		return 0
+	}
+	if n > maxTreeContainer {
+		e.fallback = true
+	}
+	kind := credential.NodeObject
+	if major == cborx.MajorArray {
+		kind = credential.NodeArray
+	}
+	e.nodes = append(e.nodes, credential.Node{Kind: kind, Len: int32(n), Key: key})
+	return len(e.nodes) - 1
+}
+
+// close ends the container at node i.
+func (e *dccEncoder) close(i int) {
+	if e.record {
+		e.nodes[i].End = int32(len(e.nodes))
+	}
+}
+
+// key writes a member name and returns its span.
+func (e *dccEncoder) key(k string) credential.Span {
+	e.b = cborx.AppendText(e.b, k)
+	return credential.Span{Off: uint32(len(e.b) - e.base - len(k)), Len: uint32(len(k))}
+}
+
+// field writes a text member.
+func (e *dccEncoder) field(k, v string) {
+	key := e.key(k)
+	e.b = cborx.AppendText(e.b, v)
+	if e.record {
+		if !utf8.ValidString(v) {
+			e.fallback = true
 		}
+		n := len(e.nodes)
+		e.nodes = append(e.nodes, credential.Node{Kind: credential.NodeString, End: int32(n + 1), Key: key,
+			Str: credential.Span{Off: uint32(len(e.b) - e.base - len(v)), Len: uint32(len(v))}})
 	}
-	b = field(b, "dob", d.DateOfBirth)
-	b = appendName(cborx.AppendText(b, "nam"), &d.Name)
-	return field(b, "ver", d.Version)
-}
-
-// appendName writes the name; every member is omitempty.
-func appendName(b []byte, n *credential.Name) []byte {
-	// Keys in encoded order: fn, gn, fnt, gnt.
-	b = cborx.AppendHead(b, cborx.MajorMap, uint64(count(n.FamilyName != "", n.GivenName != "", n.FamilyNameStd != "", n.GivenNameStd != "")))
-	b = optField(b, "fn", n.FamilyName)
-	b = optField(b, "gn", n.GivenName)
-	b = optField(b, "fnt", n.FamilyNameStd)
-	return optField(b, "gnt", n.GivenNameStd)
-}
-
-func appendVaccination(b []byte, v *credential.Vaccination) []byte {
-	b = cborx.AppendHead(b, cborx.MajorMap, 10)
-	b = field(b, "ci", v.ID)
-	b = field(b, "co", v.Country)
-	b = cborx.AppendInt(cborx.AppendText(b, "dn"), int64(v.DoseNumber))
-	b = field(b, "dt", v.Date)
-	b = field(b, "is", v.Issuer)
-	b = field(b, "ma", v.Manufacturer)
-	b = field(b, "mp", v.Product)
-	b = cborx.AppendInt(cborx.AppendText(b, "sd"), int64(v.TotalDoses))
-	b = field(b, "tg", v.Target)
-	return field(b, "vp", v.Vaccine)
-}
-
-func appendTest(b []byte, t *credential.Test) []byte {
-	// nm, ma, dr and tc are omitempty.
-	n := 7 + count(t.ResultAt != "", t.Manufacturer != "", t.Name != "", t.Centre != "")
-	b = cborx.AppendHead(b, cborx.MajorMap, uint64(n))
-	b = field(b, "ci", t.ID)
-	b = field(b, "co", t.Country)
-	b = optField(b, "dr", t.ResultAt)
-	b = field(b, "is", t.Issuer)
-	b = optField(b, "ma", t.Manufacturer)
-	b = optField(b, "nm", t.Name)
-	b = field(b, "sc", t.SampledAt)
-	b = optField(b, "tc", t.Centre)
-	b = field(b, "tg", t.Target)
-	b = field(b, "tr", t.Result)
-	return field(b, "tt", t.TestType)
-}
-
-func appendRecovery(b []byte, r *credential.Recovery) []byte {
-	b = cborx.AppendHead(b, cborx.MajorMap, 7)
-	b = field(b, "ci", r.ID)
-	b = field(b, "co", r.Country)
-	b = field(b, "df", r.ValidFrom)
-	b = field(b, "du", r.ValidUntil)
-	b = field(b, "fr", r.FirstPositive)
-	b = field(b, "is", r.Issuer)
-	return field(b, "tg", r.Target)
-}
-
-// field appends a text key and a text value.
-func field(b []byte, key, v string) []byte {
-	return cborx.AppendText(cborx.AppendText(b, key), v)
 }
 
 // optField is field for an omitempty member: nothing when v is empty.
-func optField(b []byte, key, v string) []byte {
-	if v == "" {
-		return b
+func (e *dccEncoder) optField(k, v string) {
+	if v != "" {
+		e.field(k, v)
 	}
-	return field(b, key, v)
+}
+
+// intField writes an integer member.
+func (e *dccEncoder) intField(k string, v int) {
+	key := e.key(k)
+	e.b = cborx.AppendInt(e.b, int64(v))
+	if e.record {
+		n := credential.Node{Kind: credential.NodeUint, Bits: uint64(v), End: int32(len(e.nodes) + 1), Key: key}
+		if v < 0 {
+			n.Kind = credential.NodeInt
+		}
+		e.nodes = append(e.nodes, n)
+	}
+}
+
+func (e *dccEncoder) dcc(d *credential.DCC) {
+	// Keys in encoded order: r, t, v, dob, nam, ver.
+	root := e.open(credential.Span{}, cborx.MajorMap, 3+count(len(d.Recoveries) > 0, len(d.Tests) > 0, len(d.Vaccinations) > 0))
+	if len(d.Recoveries) > 0 {
+		arr := e.open(e.key("r"), cborx.MajorArray, len(d.Recoveries))
+		for i := range d.Recoveries {
+			e.recovery(&d.Recoveries[i])
+		}
+		e.close(arr)
+	}
+	if len(d.Tests) > 0 {
+		arr := e.open(e.key("t"), cborx.MajorArray, len(d.Tests))
+		for i := range d.Tests {
+			e.test(&d.Tests[i])
+		}
+		e.close(arr)
+	}
+	if len(d.Vaccinations) > 0 {
+		arr := e.open(e.key("v"), cborx.MajorArray, len(d.Vaccinations))
+		for i := range d.Vaccinations {
+			e.vaccination(&d.Vaccinations[i])
+		}
+		e.close(arr)
+	}
+	e.field("dob", d.DateOfBirth)
+	e.name(&d.Name)
+	e.field("ver", d.Version)
+	e.close(root)
+}
+
+// name writes the name; every member is omitempty.
+func (e *dccEncoder) name(n *credential.Name) {
+	// Keys in encoded order: fn, gn, fnt, gnt.
+	i := e.open(e.key("nam"), cborx.MajorMap, count(n.FamilyName != "", n.GivenName != "", n.FamilyNameStd != "", n.GivenNameStd != ""))
+	e.optField("fn", n.FamilyName)
+	e.optField("gn", n.GivenName)
+	e.optField("fnt", n.FamilyNameStd)
+	e.optField("gnt", n.GivenNameStd)
+	e.close(i)
+}
+
+func (e *dccEncoder) vaccination(v *credential.Vaccination) {
+	i := e.open(credential.Span{}, cborx.MajorMap, 10)
+	e.field("ci", v.ID)
+	e.field("co", v.Country)
+	e.intField("dn", v.DoseNumber)
+	e.field("dt", v.Date)
+	e.field("is", v.Issuer)
+	e.field("ma", v.Manufacturer)
+	e.field("mp", v.Product)
+	e.intField("sd", v.TotalDoses)
+	e.field("tg", v.Target)
+	e.field("vp", v.Vaccine)
+	e.close(i)
+}
+
+func (e *dccEncoder) test(t *credential.Test) {
+	// nm, ma, dr and tc are omitempty.
+	i := e.open(credential.Span{}, cborx.MajorMap, 7+count(t.ResultAt != "", t.Manufacturer != "", t.Name != "", t.Centre != ""))
+	e.field("ci", t.ID)
+	e.field("co", t.Country)
+	e.optField("dr", t.ResultAt)
+	e.field("is", t.Issuer)
+	e.optField("ma", t.Manufacturer)
+	e.optField("nm", t.Name)
+	e.field("sc", t.SampledAt)
+	e.optField("tc", t.Centre)
+	e.field("tg", t.Target)
+	e.field("tr", t.Result)
+	e.field("tt", t.TestType)
+	e.close(i)
+}
+
+func (e *dccEncoder) recovery(r *credential.Recovery) {
+	i := e.open(credential.Span{}, cborx.MajorMap, 7)
+	e.field("ci", r.ID)
+	e.field("co", r.Country)
+	e.field("df", r.ValidFrom)
+	e.field("du", r.ValidUntil)
+	e.field("fr", r.FirstPositive)
+	e.field("is", r.Issuer)
+	e.field("tg", r.Target)
+	e.close(i)
 }
 
 func count(conds ...bool) int {

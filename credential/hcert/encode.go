@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"time"
 
@@ -21,7 +22,13 @@ import (
 // empty), iat and exp as integer NumericDates, and the hcert claim holding
 // dcc (already CBOR-encoded) as the EU DCC sub-claim.
 func MarshalClaims(iss string, iat, exp time.Time, dcc []byte) []byte {
-	b := make([]byte, 0, len(dcc)+48)
+	return append(AppendClaimsHead(make([]byte, 0, len(dcc)+48), iss, iat, exp), dcc...)
+}
+
+// AppendClaimsHead appends what MarshalClaims writes before the DCC, so
+// that the DCC can be encoded in place after it (AppendValidDCC) instead
+// of being copied.
+func AppendClaimsHead(b []byte, iss string, iat, exp time.Time) []byte {
 	n := uint64(3)
 	if iss != "" {
 		n++
@@ -37,8 +44,7 @@ func MarshalClaims(iss string, iat, exp time.Time, dcc []byte) []byte {
 	b = cborx.AppendInt(b, iat.Unix())
 	b = cborx.AppendInt(b, claimHCert)
 	b = cborx.AppendHead(b, cborx.MajorMap, 1)
-	b = cborx.AppendInt(b, subClaimEUDCC)
-	return append(b, dcc...)
+	return cborx.AppendInt(b, subClaimEUDCC)
 }
 
 // MarshalProtected encodes a protected header holding alg and kid.
@@ -69,7 +75,16 @@ func Sign(rand io.Reader, signer crypto.Signer, alg Algorithm, kid, payload []by
 	// go of it when Sign returns, and sc goes back to the pool.
 	d := bytes.Clone(sc.digest(h, protected, payload))
 	sc.release()
-	var sig []byte
+	// The message is written into one buffer: headers and payload, then
+	// the signature straight after its CBOR head.
+	cose := func(sigLen int) []byte {
+		b := make([]byte, 0, len(protected)+len(payload)+sigLen+16)
+		b = append(b, 0xd2, 0x84) // tag 18, array of 4
+		b = cborx.AppendBytes(b, protected)
+		b = append(b, 0xa0) // empty unprotected header
+		b = cborx.AppendBytes(b, payload)
+		return cborx.AppendHead(b, cborx.MajorBytes, uint64(sigLen))
+	}
 	switch pub := signer.Public().(type) {
 	case *ecdsa.PublicKey:
 		if curve == nil || pub.Curve != curve {
@@ -79,9 +94,8 @@ func Sign(rand io.Reader, signer crypto.Signer, alg Algorithm, kid, payload []by
 		if err != nil {
 			return nil, fmt.Errorf("hcert: signing: %w", err)
 		}
-		if sig, err = rawECDSA(der, (curve.Params().BitSize+7)/8); err != nil {
-			return nil, err
-		}
+		size := (curve.Params().BitSize + 7) / 8
+		return appendRawECDSA(cose(2*size), der, size)
 	case *rsa.PublicKey:
 		if alg != PS256 {
 			return nil, fmt.Errorf("hcert: %v cannot be made with an RSA key", alg)
@@ -89,19 +103,14 @@ func Sign(rand io.Reader, signer crypto.Signer, alg Algorithm, kid, payload []by
 		if pub.N.BitLen() < MinRSABits {
 			return nil, fmt.Errorf("hcert: RSA key of %d bits is below the %d-bit minimum", pub.N.BitLen(), MinRSABits)
 		}
-		sig, err = signer.Sign(rand, d, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: h})
+		sig, err := signer.Sign(rand, d, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: h})
 		if err != nil {
 			return nil, fmt.Errorf("hcert: signing: %w", err)
 		}
+		return append(cose(len(sig)), sig...), nil
 	default:
 		return nil, fmt.Errorf("hcert: unsupported signer key type %T", pub)
 	}
-	b := make([]byte, 0, len(protected)+len(payload)+len(sig)+16)
-	b = append(b, 0xd2, 0x84) // tag 18, array of 4
-	b = cborx.AppendBytes(b, protected)
-	b = append(b, 0xa0) // empty unprotected header
-	b = cborx.AppendBytes(b, payload)
-	return cborx.AppendBytes(b, sig), nil
 }
 
 // rawECDSA turns an ASN.1 DER ECDSA signature, SEQUENCE { INTEGER r,
@@ -110,6 +119,11 @@ func Sign(rand io.Reader, signer crypto.Signer, alg Algorithm, kid, payload []by
 // accepts what encoding/asn1 accepted: minimal lengths and integers, r and
 // s positive and of at most size bytes, nothing after the sequence.
 func rawECDSA(der []byte, size int) ([]byte, error) {
+	return appendRawECDSA(nil, der, size)
+}
+
+// appendRawECDSA is rawECDSA appending r‖s to dst.
+func appendRawECDSA(dst, der []byte, size int) ([]byte, error) {
 	seq, rest, ok := derElement(der, 0x30)
 	if !ok || len(rest) != 0 {
 		return nil, errMalformedECDSA
@@ -124,7 +138,10 @@ func rawECDSA(der []byte, size int) ([]byte, error) {
 	if !ok {
 		return nil, errMalformedECDSA
 	}
-	out := make([]byte, 2*size)
+	start := len(dst)
+	dst = slices.Grow(dst, 2*size)[:start+2*size]
+	out := dst[start:]
+	clear(out)
 	for i, v := range [2][]byte{r, s} {
 		// A DER INTEGER is minimal: a leading zero byte only when the next
 		// byte has its top bit set, which would otherwise make it negative.
@@ -140,7 +157,7 @@ func rawECDSA(der []byte, size int) ([]byte, error) {
 		}
 		copy(out[(i+1)*size-len(v):(i+1)*size], v)
 	}
-	return out, nil
+	return dst, nil
 }
 
 var (

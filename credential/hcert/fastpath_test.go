@@ -40,6 +40,28 @@ func checkMarshalDCC(t *testing.T, d *credential.DCC) {
 	if !bytes.Equal(got, want) {
 		t.Fatalf("MarshalDCC(%+v)\n got %x\nwant %x", d, got, want)
 	}
+	// MarshalValidDCC: the same bytes, and exactly ParseDCC's verdict on
+	// them, from the tree the encoder records.
+	if m := hcert.EncoderTreeMismatch(d); m != "" {
+		t.Fatalf("MarshalValidDCC(%+v): %s", d, m)
+	}
+	valid, vErr := hcert.MarshalValidDCC(d)
+	_, pErr := hcert.ParseDCC(got)
+	if (vErr == nil) != (pErr == nil) || vErr != nil && (vErr.Error() != pErr.Error() || reflect.TypeOf(vErr) != reflect.TypeOf(pErr)) {
+		t.Fatalf("MarshalValidDCC(%+v) error %v, ParseDCC %v", d, vErr, pErr)
+	}
+	if vErr == nil && !bytes.Equal(valid, got) {
+		t.Fatalf("MarshalValidDCC(%+v) = %x, MarshalDCC %x", d, valid, got)
+	}
+	// After a prefix (the claims head), spans are relative to the DCC.
+	prefix := []byte("claims head")
+	app, aErr := hcert.AppendValidDCC(bytes.Clone(prefix), d)
+	if (aErr == nil) != (vErr == nil) || aErr != nil && aErr.Error() != vErr.Error() {
+		t.Fatalf("AppendValidDCC(prefix, %+v) error %v, MarshalValidDCC %v", d, aErr, vErr)
+	}
+	if want := append(bytes.Clone(prefix), got...); aErr == nil && !bytes.Equal(app, want) || aErr != nil && !bytes.Equal(app, prefix) {
+		t.Fatalf("AppendValidDCC(prefix, %+v) = %x (error %v)", d, app, aErr)
+	}
 }
 
 func TestMarshalDCCMatchesFxamacker(t *testing.T) {
@@ -51,6 +73,9 @@ func TestMarshalDCCMatchesFxamacker(t *testing.T) {
 		{Version: long, DateOfBirth: strings.Repeat("x", 70000), Name: credential.Name{FamilyName: "\xff\xfe"}},
 		{Tests: []credential.Test{{}}, Recoveries: []credential.Recovery{{}}, Vaccinations: []credential.Vaccination{}},
 		{Tests: []credential.Test{{Name: "n", Manufacturer: "m", ResultAt: "r", Centre: "c", Target: "t"}}},
+		// More events than the compact decoder takes: the generic path.
+		{Version: "1.3.0", Vaccinations: make([]credential.Vaccination, 65)},
+		{Version: "1.3.0", Vaccinations: make([]credential.Vaccination, 64)},
 	}
 	for _, typ := range []credential.Type{credential.TypeVaccination, credential.TypeTest, credential.TypeRecovery} {
 		dccs = append(dccs, testvectors.SamplePayload(typ, "GB"))

@@ -125,3 +125,16 @@ func BenchmarkDecode(b *testing.B) {
 		buf, _ = AppendDecode(buf[:0], enc)
 	}
 }
+
+func BenchmarkEncode(b *testing.B) {
+	src := make([]byte, 400)
+	for i := range src {
+		src[i] = byte(i * 7)
+	}
+	dst := make([]byte, 0, EncodedLen(len(src)))
+	b.ReportAllocs()
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		AppendEncode(dst[:0], src)
+	}
+}

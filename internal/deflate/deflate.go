@@ -80,80 +80,91 @@ type scratch struct {
 // or allocate for each credential.
 var scratches = sync.Pool{New: func() any { return new(scratch) }}
 
-// hash3 hashes the first three bytes of b (len(b) ≥ 3).
+// hash3 hashes the first three bytes of b (len(b) ≥ 3) as the main
+// loop does, which loads them as the low bytes of a little-endian word.
 func hash3(b []byte) uint32 {
 	_ = b[2]
-	return (uint32(b[0])<<16 | uint32(b[1])<<8 | uint32(b[2])) * 2654435761 >> (32 - hashBits)
-}
-
-// bitWriter appends bits least significant first, as DEFLATE orders them.
-type bitWriter struct {
-	out  []byte
-	acc  uint64
-	nacc uint
-}
-
-// write appends the low n bits of v (n ≤ 32).
-func (w *bitWriter) write(v uint32, n uint) {
-	w.acc |= uint64(v) << w.nacc
-	w.nacc += n
-	if w.nacc >= 32 {
-		w.out = binary.LittleEndian.AppendUint32(w.out, uint32(w.acc))
-		w.acc >>= 32
-		w.nacc -= 32
-	}
-}
-
-// flush writes the remaining bits, padded with zeros to a byte.
-func (w *bitWriter) flush() {
-	for w.nacc > 0 {
-		w.out = append(w.out, byte(w.acc))
-		w.acc >>= 8
-		w.nacc -= min(w.nacc, 8)
-	}
+	return (uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16) * 2654435761 >> (32 - hashBits)
 }
 
 // appendFixed appends src as one final block with the fixed Huffman code.
+// Bits go least significant first into acc, which holds fewer than 32
+// pending bits between symbols (a match adds at most 31, a literal 9).
 func (s *scratch) appendFixed(dst, src []byte) []byte {
 	clear(s.head[:])
-	w := bitWriter{out: dst}
-	w.write(0b011, 3) // BFINAL=1, BTYPE=01 (fixed Huffman)
+	out := dst
+	acc, nacc := uint64(0b011), uint(3) // BFINAL=1, BTYPE=01 (fixed Huffman)
 	n := len(src)
-	for i := 0; i < n; {
-		length, dist := 0, 0
-		if i+minMatch <= n {
-			h := hash3(src[i:])
-			// Walk the chain only when its newest entry shares the three
-			// bytes: otherwise the bucket holds hash collisions, and an
-			// older true match is rare enough not to pay for the walk.
-			if cand := int(s.head[h]); cand != 0 && src[cand-1] == src[i] && src[cand] == src[i+1] && src[cand+1] == src[i+2] {
-				length, dist = s.longest(src, i, cand)
+	head, prev := &s.head, s.prev[:n]
+	i := 0
+	// Positions are hashed on their first three bytes, loaded as four
+	// (so the loop stops one byte before the last possible match start).
+	for i+4 <= n {
+		x := binary.LittleEndian.Uint32(src[i:]) & 0xffffff
+		h := x * 2654435761 >> (32 - hashBits)
+		cand := int(head[h])
+		prev[i] = uint16(cand)
+		head[h] = uint16(i + 1)
+		// Walk the chain only when its newest entry shares the three
+		// bytes: otherwise the bucket holds hash collisions, and an older
+		// true match is rare enough not to pay for the walk.
+		if cand != 0 && binary.LittleEndian.Uint32(src[cand-1:])&0xffffff == x {
+			length, dist := s.longest(src, i, cand)
+			if length >= minMatch && matchBits(length, dist) < literalBits(src[i:i+length]) {
+				lc, dc := int(lengthCode[length]), distCode(dist)
+				acc |= uint64(fixedCode[257+lc]) << nacc
+				nacc += uint(fixedLen[257+lc])
+				acc |= uint64(length-lengthBase[lc]) << nacc
+				nacc += uint(lengthExtra[lc])
+				acc |= uint64(fixedDist[dc]) << nacc
+				nacc += 5
+				acc |= uint64(dist-distBase[dc]) << nacc
+				nacc += uint(distExtra[dc])
+				if nacc >= 32 {
+					out = binary.LittleEndian.AppendUint32(out, uint32(acc))
+					acc >>= 32
+					nacc -= 32
+				}
+				// Index the positions inside the match for later matches.
+				for j := i + 1; j < i+length && j+minMatch <= n; j++ {
+					h := hash3(src[j:])
+					prev[j] = head[h]
+					head[h] = uint16(j + 1)
+				}
+				i += length
+				continue
 			}
-			s.prev[i] = s.head[h]
-			s.head[h] = uint16(i + 1)
-		}
-		if length >= minMatch && matchBits(length, dist) < literalBits(src[i:i+length]) {
-			lc, dc := int(lengthCode[length]), distCode(dist)
-			w.write(uint32(fixedCode[257+lc]), uint(fixedLen[257+lc]))
-			w.write(uint32(length-lengthBase[lc]), uint(lengthExtra[lc]))
-			w.write(uint32(fixedDist[dc]), 5)
-			w.write(uint32(dist-distBase[dc]), uint(distExtra[dc]))
-			// Index the positions inside the match for later matches.
-			for j := i + 1; j < i+length && j+minMatch <= n; j++ {
-				h := hash3(src[j:])
-				s.prev[j] = s.head[h]
-				s.head[h] = uint16(j + 1)
-			}
-			i += length
-			continue
 		}
 		lit := fixedLit[src[i]]
-		w.write(lit&0xffff, uint(lit>>16))
+		acc |= uint64(lit&0xffff) << nacc
+		nacc += uint(lit >> 16)
+		if nacc >= 32 {
+			out = binary.LittleEndian.AppendUint32(out, uint32(acc))
+			acc >>= 32
+			nacc -= 32
+		}
 		i++
 	}
-	w.write(uint32(fixedCode[256]), uint(fixedLen[256])) // end of block
-	w.flush()
-	return w.out
+	// The last bytes (too few to start a match), then end of block.
+	for ; i <= n; i++ {
+		sym := 256
+		if i < n {
+			sym = int(src[i])
+		}
+		acc |= uint64(fixedCode[sym]) << nacc
+		nacc += uint(fixedLen[sym])
+		if nacc >= 32 {
+			out = binary.LittleEndian.AppendUint32(out, uint32(acc))
+			acc >>= 32
+			nacc -= 32
+		}
+	}
+	for nacc > 0 { // pad to a byte
+		out = append(out, byte(acc))
+		acc >>= 8
+		nacc -= min(nacc, 8)
+	}
+	return out
 }
 
 // longest returns the longest match for src[i:] among the chain starting
