@@ -43,3 +43,21 @@ func BenchmarkServeVerify(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkServeVerifyParallel is the valid text case of
+// BenchmarkServeVerify from GOMAXPROCS goroutines: scripts/bench reports
+// its throughput against the serial one.
+func BenchmarkServeVerifyParallel(b *testing.B) {
+	f := getFixture(b)
+	s, _ := newServer(b, func(c *Config) { c.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil)) })
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		w := &discardWriter{h: http.Header{}}
+		for pb.Next() {
+			r := httptest.NewRequest("POST", "/v1/verify", strings.NewReader(f.valid))
+			r.Header.Set("Content-Type", "text/plain")
+			clear(w.h)
+			s.ServeHTTP(w, r)
+		}
+	})
+}

@@ -1,6 +1,7 @@
 package scanner_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/b5m5/travelcred/scanner"
@@ -41,5 +42,28 @@ func BenchmarkDamaged(b *testing.B) {
 		if _, _, err := scanner.Check(line, v.Verify, scanner.Options{}); err == nil {
 			b.Fatal("damaged line verified")
 		}
+	}
+}
+
+// BenchmarkNormalize is scanner-text normalisation alone, on what a
+// handheld sends: an AIM symbology prefix, the code, CR LF; and on a line
+// typed through a keyboard layout that lower-cased it.
+func BenchmarkNormalize(b *testing.B) {
+	f := fixture(b)
+	text := f.Credentials[0].Text
+	for _, bc := range []struct{ name, line string }{
+		{"aim-crlf", "]Q1" + text + "\r\n"},
+		{"lower-case", strings.ToLower(text) + "\n"},
+		{"clean", text},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(bc.line)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if scanner.Normalize(bc.line) == "" {
+					b.Fatal("empty")
+				}
+			}
+		})
 	}
 }

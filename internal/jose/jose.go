@@ -189,8 +189,8 @@ func ParseKey(raw []byte) (*Key, error) {
 		return nil, fmt.Errorf("%w: key type %q is not EC or RSA", ErrBadJWK, kty)
 	}
 	if v, ok := m["x5c"]; ok {
-		var chain []string
-		if err := json.Unmarshal(v, &chain); err != nil {
+		chain, err := stringList(v)
+		if err != nil {
 			return nil, fmt.Errorf("%w: x5c is not a list of strings", ErrBadJWK)
 		}
 		for i, s := range chain {
@@ -461,6 +461,23 @@ func sign(rnd io.Reader, signer crypto.Signer, signingInput string) ([]byte, err
 		}
 		return signer.Sign(rnd, d, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash, Hash: h})
 	}
+}
+
+// stringList decodes a JSON array of strings (null: none), as
+// json.Unmarshal into a []string would, from a value strictjson.Check has
+// accepted.
+func stringList(v []byte) ([]string, error) {
+	els, err := strictjson.Elements(v)
+	if err != nil {
+		return nil, err
+	}
+	list := make([]string, len(els))
+	for i, e := range els {
+		if list[i], err = strictjson.String(e); err != nil {
+			return nil, err
+		}
+	}
+	return list, nil
 }
 
 // rawMembersType is a JWK as ParseKey reads it first: strictjson.Check

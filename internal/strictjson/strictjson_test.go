@@ -377,3 +377,32 @@ func BenchmarkTokenCheck(b *testing.B) {
 		}
 	}
 }
+
+// TestPlainRun puts each byte that ends a plain run at every position of
+// a run of bytes that do not (ASCII, high bytes, 0x20, 0x7f), so the
+// eight-byte test is checked at every offset in a word.
+func TestPlainRun(t *testing.T) {
+	fill := []byte{'A', 0x20, 0x7f, 0x80, 0xff, 0xc3, '!', '#', '[', ']'}
+	for _, end := range []byte{'"', '\\', 0x00, 0x1f, 0x0a} {
+		for p := 0; p < 40; p++ {
+			for start := 0; start < 3; start++ {
+				b := make([]byte, 41)
+				for i := range b {
+					b[i] = fill[(i+p)%len(fill)]
+				}
+				b[p] = end
+				want := p
+				if p < start {
+					want = len(b)
+				}
+				if got := plainRun(b, start); got != want {
+					t.Fatalf("plainRun(%q, %d) = %d, want %d", b, start, got, want)
+				}
+			}
+		}
+	}
+	b := bytes.Repeat([]byte{'x'}, 100)
+	if got := plainRun(b, 0); got != 100 {
+		t.Errorf("plainRun of plain bytes = %d, want 100", got)
+	}
+}

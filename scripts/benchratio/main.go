@@ -127,6 +127,26 @@ func throughput(pkg, serial, parallel string, procs float64, cpu bool) func(resu
 	}
 }
 
+// ratio is the op's ns/op over the floor's, round by round (both run in
+// the same test binary, one after the other): for benchmarks that are not
+// pairs.
+func ratio(pkg, op, floor string) func(results) (string, float64, bool) {
+	return func(r results) (string, float64, bool) {
+		ops, fs := r.find(pkg, op), r.find(pkg, floor)
+		var v []float64
+		for i := 0; i < len(ops) && i < len(fs); i++ {
+			if fs[i]["ns/op"] > 0 {
+				v = append(v, ops[i]["ns/op"]/fs[i]["ns/op"])
+			}
+		}
+		if len(v) == 0 {
+			return "", 0, false
+		}
+		x := median(v)
+		return fmt.Sprintf("%.3f× %s (ns/op, same round)", x, floor), x, true
+	}
+}
+
 func info(pkg, name string) func(results) (string, float64, bool) {
 	return func(r results) (string, float64, bool) { return "", 0, r.find(pkg, name) != nil }
 }
@@ -173,6 +193,17 @@ var rows = []row{
 	{pkg: "trustlist", name: "Lookup10000", what: "trust lookup, 10,000 keys", judge: metric("trustlist", "Lookup10000", "ns/op", "ns/op"), budget: "< 1 µs", max: 1000},
 	{pkg: "trustlist", name: "PairLookup", what: "  10,000 keys ÷ 10 keys", judge: pairRatio("trustlist", "PairLookup"), budget: "≤ 1.20× (noise)", max: 1.20},
 	{pkg: "trustlist", name: "VerifyFederated10", what: "load + verify list, 10 keys", judge: metric("trustlist", "VerifyFederated10", "cpu-ns/op", "CPU")},
+	{pkg: "credential/nzcp", name: "FloorECDSA", what: "floor: ecdsa.Verify P-256 (NZCP)", judge: info("credential/nzcp", "FloorECDSA")},
+	{pkg: "credential/nzcp", name: "VerifyNZCP", what: "NZCP verify from text", judge: ratio("credential/nzcp", "VerifyNZCP", "FloorECDSA")},
+	{pkg: "credential/shc", name: "VerifySHCFloor", what: "floor: ecdsa.Verify P-256 (SHC)", judge: info("credential/shc", "VerifySHCFloor")},
+	{pkg: "credential/shc", name: "VerifySHC", what: "SHC verify from shc:/ text", judge: ratio("credential/shc", "VerifySHC", "VerifySHCFloor")},
+	{pkg: "credential/vdsnc", name: "VerifyVDSNCFloor", what: "floor: ecdsa.Verify (VDS-NC)", judge: info("credential/vdsnc", "VerifyVDSNCFloor")},
+	{pkg: "credential/vdsnc", name: "VerifyVDSNC/signature", what: "VDS-NC verify from JSON (signature)", judge: ratio("credential/vdsnc", "VerifyVDSNC/signature", "VerifyVDSNCFloor")},
+	{pkg: "credential/vdsnc", name: "VerifyVDSNC/full", what: "  with the BSC → CSCA chain and CRL", judge: info("credential/vdsnc", "VerifyVDSNC/full")},
+	{pkg: "httpapi", name: "ServeVerify/valid", what: "HTTP POST /v1/verify, one goroutine", judge: info("httpapi", "ServeVerify/valid")},
+	{pkg: "httpapi", name: "ServeVerifyParallel", what: "  the same, RunParallel", judge: throughput("httpapi", "ServeVerify/valid", "ServeVerifyParallel", 2, false)},
+	{pkg: "scanner", name: "Normalize/aim-crlf", what: "scanner text normalisation (AIM, CR LF)", judge: info("scanner", "Normalize/aim-crlf")},
+	{pkg: "scanner", name: "Normalize/lower-case", what: "  a lower-cased line", judge: info("scanner", "Normalize/lower-case")},
 	{pkg: "trustlist", name: "VerifyFederated10000", what: "load + verify list, 10,000 keys", judge: metric("trustlist", "VerifyFederated10000", "cpu-ns/op", "CPU"), budget: "≤ 300 ms", max: 300e6},
 }
 
