@@ -92,8 +92,13 @@ func isAlnum(c byte) bool {
 // upperASCII folds ASCII a–z to A–Z and leaves every other byte alone
 // (strings.ToUpper would also change non-ASCII letters).
 func upperASCII(s string) string {
-	i := strings.IndexFunc(s, func(r rune) bool { return r >= 'a' && r <= 'z' })
-	if i < 0 {
+	// A byte loop: no byte of a multi-byte UTF-8 sequence is in a–z, and
+	// strings.IndexFunc would decode runes (twice the time on a scan).
+	i := 0
+	for i < len(s) && (s[i] < 'a' || s[i] > 'z') {
+		i++
+	}
+	if i == len(s) {
 		return s
 	}
 	b := []byte(s)

@@ -80,14 +80,24 @@ type CredentialHashes struct {
 	HasUCI bool
 }
 
-func hash16(parts ...[]byte) (h [HashSize]byte) {
-	d := sha256.New()
-	for _, p := range parts {
-		d.Write(p)
-	}
-	var sum [sha256.Size]byte
-	copy(h[:], d.Sum(sum[:0]))
+// hash16 is the first HashSize bytes of the SHA-256 of b, as the EU
+// revocation lists use them.
+func hash16(b []byte) (h [HashSize]byte) {
+	sum := sha256.Sum256(b)
+	copy(h[:], sum[:])
 	return h
+}
+
+// hash16Strings is hash16 of a‖b. A verifier computes these per
+// credential: they are hashed from a stack buffer when they fit, without
+// sha256.New's allocation or a conversion of each string.
+func hash16Strings(a, b string) [HashSize]byte {
+	var buf [192]byte
+	in := buf[:0]
+	if len(a)+len(b) > len(buf) {
+		in = make([]byte, 0, len(a)+len(b))
+	}
+	return hash16(append(append(in, a...), b...))
 }
 
 // HashesOf computes the revocation hashes of a credential from its UCI,
@@ -101,8 +111,8 @@ func HashesOf(uci, country string, signature []byte, ecdsa bool) CredentialHashe
 	h := CredentialHashes{Signature: hash16(sig)}
 	if uci != "" {
 		h.HasUCI = true
-		h.UCI = hash16([]byte(uci))
-		h.CountryUCI = hash16([]byte(country), []byte(uci))
+		h.UCI = hash16Strings(uci, "")
+		h.CountryUCI = hash16Strings(country, uci)
 	}
 	return h
 }

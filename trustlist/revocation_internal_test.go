@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -32,6 +33,16 @@ func TestHashesOf(t *testing.T) {
 	cuci := sha256.Sum256([]byte("NZURN:UVCI:01:NZ:X"))
 	if !h.HasUCI || !bytes.Equal(h.UCI[:], uci[:16]) || !bytes.Equal(h.CountryUCI[:], cuci[:16]) {
 		t.Error("UCI hashes")
+	}
+	// A UCI longer than the stack buffer.
+	long := strings.Repeat("U", 300)
+	lh := HashesOf(long, "NZ", sig, true)
+	luci, lcuci := sha256.Sum256([]byte(long)), sha256.Sum256([]byte("NZ"+long))
+	if !bytes.Equal(lh.UCI[:], luci[:16]) || !bytes.Equal(lh.CountryUCI[:], lcuci[:16]) {
+		t.Error("hashes of a long UCI")
+	}
+	if n := testing.AllocsPerRun(100, func() { HashesOf("URN:UVCI:01:NZ:X", "NZ", sig, true) }); n != 0 {
+		t.Errorf("HashesOf: %v allocations, want 0", n)
 	}
 }
 

@@ -204,3 +204,27 @@ func BenchmarkBestCompression400(b *testing.B) {
 		w.Close()
 	}
 }
+
+// TestStoredUnlessWorthIt: a coded block that saves less than 1/32 of the
+// input is written stored (free to inflate); one that saves more is kept.
+func TestStoredUnlessWorthIt(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	ascii := make([]byte, 400) // 8 bits a byte in the fixed code: saves ~4 bytes
+	for i := range ascii {
+		ascii[i] = 'A' + byte(rng.IntN(26))
+	}
+	z := AppendZlib(nil, ascii)
+	if z[2]&7 != 1 || len(z) != len(ascii)+11 {
+		t.Errorf("random letters: block header %#x, %d bytes; want stored (%d)", z[2]&7, len(z), len(ascii)+11)
+	}
+	// The same letters with a long repeat: the coded block saves far more
+	// than 1/32.
+	rep := append(bytes.Clone(ascii), ascii[:100]...)
+	z = AppendZlib(nil, rep)
+	if z[2]&7 != 3 || len(z) > len(rep)+11-len(rep)/32 {
+		t.Errorf("letters with a repeat: block header %#x, %d bytes; want fixed Huffman", z[2]&7, len(z))
+	}
+	if !bytes.Equal(inflate(t, z), rep) {
+		t.Fatal("round trip")
+	}
+}
