@@ -57,22 +57,21 @@ func AppendDeflate(dst, src []byte) []byte {
 	if len(src) > MaxSmall {
 		return appendLarge(dst, src)
 	}
-	start := len(dst)
 	s := scratches.Get().(*scratch)
-	dst = s.appendFixed(dst, src)
-	scratches.Put(s)
+	defer scratches.Put(s)
 	// A Huffman-coded block must pay for itself: compress/flate inflates
 	// it at about 5 ns a byte (2 µs for a credential, 4 % of an ES256
 	// verification, more on a handheld scanner's core), while a stored
 	// block is a copy. It is kept only when it saves at least 1/32 of the
 	// input (12 bytes, 18 Base45 characters, of a 400-byte message).
-	if len(dst)-start > len(src)+5-len(src)/minSaving {
-		// Stored: BFINAL=1, BTYPE=00, then LEN and NLEN.
-		dst = append(dst[:start], 1)
-		dst = binary.LittleEndian.AppendUint16(dst, uint16(len(src)))
-		dst = binary.LittleEndian.AppendUint16(dst, ^uint16(len(src)))
-		dst = append(dst, src...)
+	if coded := (s.match(src) + 7) / 8; coded <= len(src)+5-len(src)/minSaving {
+		return s.appendFixed(dst, src)
 	}
+	// Stored: BFINAL=1, BTYPE=00, then LEN and NLEN.
+	dst = append(dst, 1)
+	dst = binary.LittleEndian.AppendUint16(dst, uint16(len(src)))
+	dst = binary.LittleEndian.AppendUint16(dst, ^uint16(len(src)))
+	dst = append(dst, src...)
 	return dst
 }
 
@@ -80,8 +79,9 @@ func AppendDeflate(dst, src []byte) []byte {
 // one (0: none); prev is written for a position before it is read, so
 // only head needs clearing between inputs (4 KB instead of 36 KB).
 type scratch struct {
-	head [1 << hashBits]uint16
-	prev [MaxSmall]uint16
+	head    [1 << hashBits]uint16
+	prev    [MaxSmall]uint16
+	matches []uint64 // the matches taken, for appendFixed
 }
 
 // scratches reuses match-finder state: it is 36 KB, too large to clear
@@ -95,15 +95,17 @@ func hash3(b []byte) uint32 {
 	return (uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16) * 2654435761 >> (32 - hashBits)
 }
 
-// appendFixed appends src as one final block with the fixed Huffman code.
-// Bits go least significant first into acc, which holds fewer than 32
-// pending bits between symbols (a match adds at most 31, a literal 9).
-func (s *scratch) appendFixed(dst, src []byte) []byte {
+// match finds the LZ77 matches of src worth taking in the fixed code, in
+// s.matches (start<<32 | length<<16 | distance, in order), and returns
+// the size of the fixed-Huffman block in bits. Nothing is written yet:
+// when the block does not pay for itself (most short credentials) the
+// bytes are stored, and coding them would have been wasted.
+func (s *scratch) match(src []byte) (bits int) {
 	clear(s.head[:])
-	out := dst
-	acc, nacc := uint64(0b011), uint(3) // BFINAL=1, BTYPE=01 (fixed Huffman)
+	s.matches = s.matches[:0]
 	n := len(src)
 	head, prev := &s.head, s.prev[:n]
+	bits = 3 + int(fixedLen[256]) // block header, end of block
 	i := 0
 	// Positions are hashed on their first three bytes, loaded as four
 	// (so the loop stops one byte before the last possible match start).
@@ -118,56 +120,69 @@ func (s *scratch) appendFixed(dst, src []byte) []byte {
 		// true match is rare enough not to pay for the walk.
 		if cand != 0 && binary.LittleEndian.Uint32(src[cand-1:])&0xffffff == x {
 			length, dist := s.longest(src, i, cand)
-			if length >= minMatch && matchBits(length, dist) < literalBits(src[i:i+length]) {
-				lc, dc := int(lengthCode[length]), distCode(dist)
-				acc |= uint64(fixedCode[257+lc]) << nacc
-				nacc += uint(fixedLen[257+lc])
-				acc |= uint64(length-lengthBase[lc]) << nacc
-				nacc += uint(lengthExtra[lc])
-				acc |= uint64(fixedDist[dc]) << nacc
-				nacc += 5
-				acc |= uint64(dist-distBase[dc]) << nacc
-				nacc += uint(distExtra[dc])
-				if nacc >= 32 {
-					out = binary.LittleEndian.AppendUint32(out, uint32(acc))
-					acc >>= 32
-					nacc -= 32
+			if length >= minMatch {
+				if mb := matchBits(length, dist); mb < literalBits(src[i:i+length]) {
+					bits += mb
+					s.matches = append(s.matches, uint64(i)<<32|uint64(length)<<16|uint64(dist))
+					// Index the positions inside the match for later matches.
+					for j := i + 1; j < i+length && j+minMatch <= n; j++ {
+						h := hash3(src[j:])
+						prev[j] = head[h]
+						head[h] = uint16(j + 1)
+					}
+					i += length
+					continue
 				}
-				// Index the positions inside the match for later matches.
-				for j := i + 1; j < i+length && j+minMatch <= n; j++ {
-					h := hash3(src[j:])
-					prev[j] = head[h]
-					head[h] = uint16(j + 1)
-				}
-				i += length
-				continue
 			}
 		}
-		lit := fixedLit[src[i]]
-		acc |= uint64(lit&0xffff) << nacc
-		nacc += uint(lit >> 16)
-		if nacc >= 32 {
-			out = binary.LittleEndian.AppendUint32(out, uint32(acc))
-			acc >>= 32
-			nacc -= 32
-		}
+		bits += int(fixedLen[src[i]])
 		i++
 	}
-	// The last bytes (too few to start a match), then end of block.
-	for ; i <= n; i++ {
-		sym := 256
-		if i < n {
-			sym = int(src[i])
-		}
-		acc |= uint64(fixedCode[sym]) << nacc
-		nacc += uint(fixedLen[sym])
+	for ; i < n; i++ { // the last bytes, too few to start a match
+		bits += int(fixedLen[src[i]])
+	}
+	return bits
+}
+
+// appendFixed appends src as one final fixed-Huffman block with the
+// matches s.match found. Bits go least significant first into acc, which
+// holds fewer than 32 pending bits between symbols (a match adds at most
+// 31, a literal 9).
+func (s *scratch) appendFixed(dst, src []byte) []byte {
+	out := dst
+	acc, nacc := uint64(0b011), uint(3) // BFINAL=1, BTYPE=01 (fixed Huffman)
+	put := func(code uint64, n uint) {
+		acc |= code << nacc
+		nacc += n
 		if nacc >= 32 {
 			out = binary.LittleEndian.AppendUint32(out, uint32(acc))
 			acc >>= 32
 			nacc -= 32
 		}
 	}
-	for nacc > 0 { // pad to a byte
+	literals := func(b []byte) {
+		for _, c := range b {
+			lit := fixedLit[c]
+			put(uint64(lit&0xffff), uint(lit>>16))
+		}
+	}
+	i := 0
+	for _, m := range s.matches {
+		start, length, dist := int(m>>32), int(m>>16&0xffff), int(m&0xffff)
+		literals(src[i:start])
+		lc, dc := int(lengthCode[length]), distCode(dist)
+		acc |= uint64(fixedCode[257+lc]) << nacc
+		nacc += uint(fixedLen[257+lc])
+		acc |= uint64(length-lengthBase[lc]) << nacc
+		nacc += uint(lengthExtra[lc])
+		acc |= uint64(fixedDist[dc]) << nacc
+		nacc += 5
+		put(uint64(dist-distBase[dc]), uint(distExtra[dc]))
+		i = start + length
+	}
+	literals(src[i:])
+	put(uint64(fixedCode[256]), uint(fixedLen[256])) // end of block
+	for nacc > 0 {                                   // pad to a byte
 		out = append(out, byte(acc))
 		acc >>= 8
 		nacc -= min(nacc, 8)
