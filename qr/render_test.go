@@ -140,6 +140,17 @@ func TestRasterSVG(t *testing.T) {
 	if !looksLikeSVG([]byte("\ufeff  <?xml version='1.0'?>\n<svg>")) || looksLikeSVG([]byte("<svgx>")) || looksLikeSVG([]byte("<html>")) {
 		t.Error("looksLikeSVG misjudges")
 	}
+	// Elements after the root has closed (fuzzing found the renderer
+	// indexing an empty style stack on them): refused, whether the root
+	// was self-closing or not.
+	for _, doc := range []string{
+		`<svg viewBox="0 0 10 10"/><rect width="5" height="5"/>`,
+		`<svg viewBox="0 0 10 10"></svg><g><rect width="5" height="5"/></g>`,
+	} {
+		if _, _, err := rasterSVG([]byte(doc), MaxPixels); err == nil || !strings.Contains(err.Error(), "after the root <svg>") {
+			t.Errorf("rasterSVG(%s) = %v, want an error naming content after the root", doc, err)
+		}
+	}
 }
 
 // terminalModules parses EncodeTerminal output back into a grid of dark

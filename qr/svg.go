@@ -123,6 +123,11 @@ func rasterSVG(data []byte, maxPixels int) (*image.Gray, float64, error) {
 				stack = append(stack, st.inherit(attrs))
 				continue
 			}
+			if len(stack) == 0 {
+				// The root <svg> has closed: XML has one root element (the
+				// decoder is not strict, so it would go on reading).
+				return nil, 0, svgErr("element <%s> after the root <svg> element", t.Name.Local)
+			}
 			switch name {
 			case "defs", "clippath", "mask", "symbol", "pattern", "marker", "style", "title", "desc",
 				"metadata", "lineargradient", "radialgradient", "filter", "text", "foreignobject", "script":
