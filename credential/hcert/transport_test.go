@@ -379,6 +379,9 @@ func TestDecodeIntoReusesBuffer(t *testing.T) {
 	if cap(buf) < size {
 		t.Errorf("DecodeInto returned a buffer of capacity %d, smaller than the %d passed in", cap(buf), size)
 	}
+	if raceEnabled {
+		t.Skip("allocation counts vary under the race detector (sync.Pool drops puts)")
+	}
 	fresh := testing.AllocsPerRun(50, func() {
 		_, err = d.DecodeInto(&m, text, nil)
 	})
