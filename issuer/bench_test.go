@@ -15,12 +15,11 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
-	"slices"
 	"testing"
-	"time"
 
 	"github.com/b5m5/travelcred/credential"
 	"github.com/b5m5/travelcred/credential/hcert"
+	"github.com/b5m5/travelcred/internal/benchpair"
 	"github.com/b5m5/travelcred/testvectors"
 )
 
@@ -114,49 +113,10 @@ func BenchmarkFloorSignPS256(b *testing.B) {
 	}
 }
 
-// benchPair measures op against floor in one loop, call by call,
-// alternating which of the two runs first, and reports the median time of
-// each call and the ratio of the medians (unit "x-floor"): on a shared
-// machine both then meet the same contention, and a median ignores the
-// calls during which the process was descheduled. (The same helper as in
-// verifier/perf_test.go.)
-func benchPair(b *testing.B, floor, op func()) {
-	fs := make([]time.Duration, 0, 1<<15)
-	ops := make([]time.Duration, 0, 1<<15)
-	first := true
-	for b.Loop() {
-		t0 := time.Now()
-		if first {
-			floor()
-		} else {
-			op()
-		}
-		t1 := time.Now()
-		if first {
-			op()
-		} else {
-			floor()
-		}
-		t2 := time.Now()
-		if first {
-			fs, ops = append(fs, t1.Sub(t0)), append(ops, t2.Sub(t1))
-		} else {
-			ops, fs = append(ops, t1.Sub(t0)), append(fs, t2.Sub(t1))
-		}
-		first = !first
-	}
-	slices.Sort(fs)
-	slices.Sort(ops)
-	f, o := fs[len(fs)/2], ops[len(ops)/2]
-	b.ReportMetric(float64(f.Nanoseconds()), "floor-ns")
-	b.ReportMetric(float64(o.Nanoseconds()), "op-ns")
-	b.ReportMetric(float64(o)/float64(f), "x-floor")
-}
-
 func benchPairIssue(b *testing.B, alg string, floor func(tbs []byte) func()) {
 	m := benchMember(b, alg)
 	d := testvectors.SamplePayload(credential.TypeVaccination, m.Country)
-	benchPair(b, floor(floorBytes(b, m)), func() {
+	benchpair.Run(b, floor(floorBytes(b, m)), func() {
 		if _, err := m.Issuer.Issue(d); err != nil {
 			b.Fatal(err)
 		}

@@ -20,13 +20,13 @@ import (
 	"math/big"
 	"runtime"
 	"runtime/debug"
-	"slices"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/b5m5/travelcred/credential"
 	"github.com/b5m5/travelcred/credential/hcert"
+	"github.com/b5m5/travelcred/internal/benchpair"
 	"github.com/b5m5/travelcred/issuer"
 	"github.com/b5m5/travelcred/testvectors"
 	"github.com/b5m5/travelcred/trustlist"
@@ -194,52 +194,6 @@ func equalDCC(a, b *credential.DCC) bool {
 	return true
 }
 
-// benchPair measures op against floor in one loop, call by call,
-// alternating which of the two runs first, and reports the median time of
-// each call and the ratio of the medians (unit "x-floor"). On a shared
-// machine the two then meet the same contention, and a median ignores the
-// calls during which the process was descheduled; ns/op, which divides the
-// whole loop's time, is reported too but compares poorly across
-// benchmarks run at different moments.
-func benchPair(b *testing.B, floor, op func()) {
-	fs := make([]time.Duration, 0, 1<<15)
-	ops := make([]time.Duration, 0, 1<<15)
-	first := true
-	for b.Loop() {
-		t0 := time.Now()
-		if first {
-			floor()
-		} else {
-			op()
-		}
-		t1 := time.Now()
-		if first {
-			op()
-		} else {
-			floor()
-		}
-		t2 := time.Now()
-		if first {
-			fs, ops = append(fs, t1.Sub(t0)), append(ops, t2.Sub(t1))
-		} else {
-			ops, fs = append(ops, t1.Sub(t0)), append(fs, t2.Sub(t1))
-		}
-		first = !first
-	}
-	f, o := medianDuration(fs), medianDuration(ops)
-	b.ReportMetric(float64(f.Nanoseconds()), "floor-ns")
-	b.ReportMetric(float64(o.Nanoseconds()), "op-ns")
-	b.ReportMetric(float64(o)/float64(f), "x-floor")
-}
-
-func medianDuration(d []time.Duration) time.Duration {
-	if len(d) == 0 {
-		return 0
-	}
-	slices.Sort(d)
-	return d[len(d)/2]
-}
-
 // ecdsaFloor is BenchmarkFloorECDSAP256's operation on the credential
 // that text holds: a bare ecdsa.Verify of its signature.
 func ecdsaFloor(b testing.TB, text string, pub crypto.PublicKey) func() {
@@ -283,14 +237,14 @@ func verifyOp(b *testing.B, v *verifier.Verifier, text string) func() {
 // BenchmarkFloorECDSAP256, measured as a pair (budget: x-floor ≤ 1.10).
 func BenchmarkPairES256(b *testing.B) {
 	v, text, m := perfVerifier(b, "ES256", false)
-	benchPair(b, ecdsaFloor(b, text, m.DSC.PublicKey), verifyOp(b, v, text))
+	benchpair.Run(b, ecdsaFloor(b, text, m.DSC.PublicKey), verifyOp(b, v, text))
 }
 
 // BenchmarkPairES256List is BenchmarkPairES256 with a federated list as
 // the trust source.
 func BenchmarkPairES256List(b *testing.B) {
 	v, text, m := perfVerifier(b, "ES256", true)
-	benchPair(b, ecdsaFloor(b, text, m.DSC.PublicKey), verifyOp(b, v, text))
+	benchpair.Run(b, ecdsaFloor(b, text, m.DSC.PublicKey), verifyOp(b, v, text))
 }
 
 // BenchmarkPairPS256_2048 is BenchmarkVerifyPS256_2048 against
@@ -301,14 +255,14 @@ func BenchmarkPairPS256_2048(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	benchPair(b, rsaFloor(b, out.Text, &r.key.PublicKey), verifyOp(b, newVerifier(b, r.trust), out.Text))
+	benchpair.Run(b, rsaFloor(b, out.Text, &r.key.PublicKey), verifyOp(b, newVerifier(b, r.trust), out.Text))
 }
 
 // BenchmarkPairPS256_3072 is BenchmarkVerifyPS256 (RSA 3072) against
 // BenchmarkFloorRSAPSS as a pair.
 func BenchmarkPairPS256_3072(b *testing.B) {
 	v, text, m := perfVerifier(b, "PS256", false)
-	benchPair(b, rsaFloor(b, text, m.DSC.PublicKey), verifyOp(b, v, text))
+	benchpair.Run(b, rsaFloor(b, text, m.DSC.PublicKey), verifyOp(b, v, text))
 }
 
 // BenchmarkVerifyES256List is BenchmarkVerifyES256 against a published
