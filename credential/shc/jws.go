@@ -1,8 +1,6 @@
 package shc
 
 import (
-	"bytes"
-	"compress/flate"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -13,9 +11,9 @@ import (
 	"io"
 	"math/big"
 	"strings"
-	"sync"
 
 	"github.com/b5m5/travelcred/credential"
+	"github.com/b5m5/travelcred/internal/deflate"
 	"github.com/b5m5/travelcred/internal/limits"
 )
 
@@ -168,57 +166,28 @@ func checkHeader(b []byte) (string, error) {
 	return kid, nil
 }
 
-type inflater struct {
-	r   io.ReadCloser
-	src bytes.Reader
-}
-
-var inflaters sync.Pool // of *inflater
-
 // Inflate decompresses raw DEFLATE data (RFC 1951, no zlib or gzip
 // header), refusing output beyond max bytes (MaxInflated when max ≤ 0;
 // max can only lower it). A truncated or corrupt stream, or one followed by
-// trailing bytes, is malformed.
+// trailing bytes, is malformed. internal/deflate does the work on the slice
+// in memory, accepting exactly what compress/flate accepts.
 func Inflate(src []byte, max int) ([]byte, error) {
 	max = limits.Lower(MaxInflated, max)
-	z, _ := inflaters.Get().(*inflater)
-	if z == nil {
-		z = new(inflater)
+	out, n, err := deflate.AppendInflate(make([]byte, 0, min(max, 4*len(src)+512)), src, max)
+	switch {
+	case errors.Is(err, deflate.ErrTooLarge):
+		return nil, newErr(credential.ReasonTooLarge, fmt.Sprintf("decompressed payload exceeds %d bytes", max), nil)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return nil, newErr(credential.ReasonBadCompression, "compressed payload is truncated", err)
+	case err != nil:
+		detail := "payload is not raw DEFLATE"
+		if looksZlib(src) {
+			detail = "payload is zlib-wrapped; SHC uses raw DEFLATE without a header"
+		}
+		return nil, newErr(credential.ReasonBadCompression, detail, err)
 	}
-	defer inflaters.Put(z)
-	z.src.Reset(src)
-	if z.r == nil {
-		z.r = flate.NewReader(&z.src)
-	} else if err := z.r.(flate.Resetter).Reset(&z.src, nil); err != nil {
-		z.r = nil
-		return nil, newErr(credential.ReasonBadCompression, "", err)
-	}
-	out := make([]byte, 0, min(max, 4*len(src)+512))
-	for {
-		if len(out) == cap(out) {
-			out = append(out, 0)[:len(out)]
-		}
-		n, err := z.r.Read(out[len(out):min(cap(out), max+1)])
-		out = out[:len(out)+n]
-		if len(out) > max {
-			return nil, newErr(credential.ReasonTooLarge, fmt.Sprintf("decompressed payload exceeds %d bytes", max), nil)
-		}
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			detail := "payload is not raw DEFLATE"
-			if looksZlib(src) {
-				detail = "payload is zlib-wrapped; SHC uses raw DEFLATE without a header"
-			}
-			if errors.Is(err, io.ErrUnexpectedEOF) {
-				detail = "compressed payload is truncated"
-			}
-			return nil, newErr(credential.ReasonBadCompression, detail, err)
-		}
-	}
-	if z.src.Len() > 0 {
-		return nil, newErr(credential.ReasonBadCompression, fmt.Sprintf("%d bytes follow the compressed stream", z.src.Len()), nil)
+	if n < len(src) {
+		return nil, newErr(credential.ReasonBadCompression, fmt.Sprintf("%d bytes follow the compressed stream", len(src)-n), nil)
 	}
 	return out, nil
 }
