@@ -7,6 +7,8 @@ import (
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -21,7 +23,7 @@ import (
 
 // sharedDir returns a directory of ../shared/testvectors, or skips the test
 // when the shared vectors are not beside the repository.
-func sharedDir(t *testing.T, parts ...string) string {
+func sharedDir(t testing.TB, parts ...string) string {
 	t.Helper()
 	dir := filepath.Join(append([]string{"..", "..", "shared", "testvectors"}, parts...)...)
 	if _, err := os.Stat(dir); err != nil {
@@ -356,4 +358,122 @@ func TestCompressionOnDCCVectors(t *testing.T) {
 	if ours > best {
 		t.Errorf("hcert.Compress wrote %d bytes in total, more than compress/zlib's %d", ours, best)
 	}
+}
+
+// dccCompressed returns the zlib data of every EU test credential whose
+// text has the HC1: prefix and valid Base45 (including those that fail
+// later), keyed by file.
+func dccCompressed(tb testing.TB) map[string][]byte {
+	tb.Helper()
+	dir := sharedDir(tb, "dcc")
+	files, err := filepath.Glob(filepath.Join(dir, "*", "*", "raw", "*.json"))
+	if err != nil || len(files) == 0 {
+		tb.Fatalf("no vectors under %s: %v", dir, err)
+	}
+	out := make(map[string][]byte)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		var v struct{ PREFIX string }
+		if json.Unmarshal(b, &v) != nil {
+			continue
+		}
+		s, err := hcert.Unprefix(v.PREFIX)
+		if err != nil {
+			continue
+		}
+		if z, err := hcert.AppendBase45(nil, s); err == nil {
+			out[f] = z
+		}
+	}
+	return out
+}
+
+// zlibInflate is the reference reading: compress/zlib, and nothing may
+// follow its stream.
+func zlibInflate(z []byte) ([]byte, error) {
+	br := bytes.NewReader(z)
+	r, err := zlib.NewReader(br)
+	if err != nil {
+		return nil, err
+	}
+	out, err := io.ReadAll(r)
+	if err == nil && br.Len() > 0 {
+		err = fmt.Errorf("%d bytes follow the stream", br.Len())
+	}
+	return out, err
+}
+
+// TestInflateOnDCCVectors: on every EU test credential, stored, fixed and
+// dynamic Huffman alike, hcert.AppendInflate (internal/deflate) gives what
+// compress/zlib gives, or refuses where it refuses.
+func TestInflateOnDCCVectors(t *testing.T) {
+	types := map[string]int{}
+	for f, z := range dccCompressed(t) {
+		got, err := hcert.AppendInflate(nil, z, 0)
+		want, werr := zlibInflate(z)
+		if (err == nil) != (werr == nil) || !bytes.Equal(got, want) {
+			t.Errorf("%s: AppendInflate %d bytes, %v; compress/zlib %d bytes, %v", f, len(got), err, len(want), werr)
+		}
+		if len(z) > 2 {
+			types[[]string{"stored", "fixed", "dynamic", "reserved"}[z[2]>>1&3]]++
+		}
+	}
+	t.Logf("first blocks: %v", types)
+	if types["fixed"] == 0 || types["dynamic"] == 0 || types["stored"] == 0 {
+		t.Errorf("the vectors should hold every block type: %v", types)
+	}
+}
+
+// BenchmarkInflateDCCVectors inflates every EU test credential that
+// compress/zlib reads, with hcert.AppendInflate and with a reused
+// compress/zlib reader; ns/op is per credential.
+func BenchmarkInflateDCCVectors(b *testing.B) {
+	var zs [][]byte
+	for _, z := range dccCompressed(b) {
+		if _, err := zlibInflate(z); err == nil {
+			zs = append(zs, z)
+		}
+	}
+	out := make([]byte, 0, 1<<16)
+	b.Run("ours", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			if _, err := hcert.AppendInflate(out[:0], zs[i%len(zs)], 0); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
+	b.Run("compress-zlib", func(b *testing.B) {
+		b.ReportAllocs()
+		var br bytes.Reader
+		br.Reset(zs[0])
+		r, err := zlib.NewReader(&br)
+		if err != nil {
+			b.Fatal(err)
+		}
+		i := 0
+		for b.Loop() {
+			br.Reset(zs[i%len(zs)])
+			if err := r.(zlib.Resetter).Reset(&br, nil); err != nil {
+				b.Fatal(err)
+			}
+			o := out[:0]
+			for {
+				n, err := r.Read(o[len(o):cap(o)])
+				o = o[:len(o)+n]
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			i++
+		}
+	})
 }
