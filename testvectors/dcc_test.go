@@ -310,30 +310,9 @@ func TestParseClock(t *testing.T) {
 // and in total the output is no larger than compress/zlib's best level
 // (the single-block encoder of internal/deflate must not cost QR size).
 func TestCompressionOnDCCVectors(t *testing.T) {
-	dir := sharedDir(t, "dcc")
-	files, err := filepath.Glob(filepath.Join(dir, "*", "*", "raw", "*.json"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no vectors under %s: %v", dir, err)
-	}
 	seen := map[string]bool{}
 	var ours, best int
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var v struct{ PREFIX string }
-		if json.Unmarshal(b, &v) != nil {
-			continue
-		}
-		s, err := hcert.Unprefix(v.PREFIX)
-		if err != nil {
-			continue
-		}
-		z, err := hcert.AppendBase45(nil, s)
-		if err != nil {
-			continue
-		}
+	for f, z := range dccCompressed(t) {
 		cose, err := hcert.AppendInflate(nil, z, 0)
 		if err != nil || seen[string(cose)] {
 			continue

@@ -234,18 +234,25 @@ type bitReader struct {
 }
 
 // refill tops b up to at least 56 bits, or to every bit that is left.
-func (r *bitReader) refill() {
-	if r.pos+8 <= len(r.src) {
-		r.b |= binary.LittleEndian.Uint64(r.src[r.pos:]) << r.nb
-		r.pos += int(63-r.nb) >> 3
-		r.nb |= 56
-		return
+func (r *bitReader) refill() { r.pos, r.b, r.nb = refill(r.src, r.pos, r.b, r.nb) }
+
+// refill is bitReader.refill on values, for the decoding loops that keep
+// the reader in locals (registers). It is small enough to be inlined; the
+// end of the input, byte by byte, is refillTail.
+func refill(src []byte, pos int, b uint64, nb uint) (int, uint64, uint) {
+	if pos+8 <= len(src) {
+		return pos + int(63-nb)>>3, b | binary.LittleEndian.Uint64(src[pos:])<<nb, nb | 56
 	}
-	for r.nb <= 56 && r.pos < len(r.src) {
-		r.b |= uint64(r.src[r.pos]) << r.nb
-		r.pos++
-		r.nb += 8
+	return refillTail(src, pos, b, nb)
+}
+
+func refillTail(src []byte, pos int, b uint64, nb uint) (int, uint64, uint) {
+	for nb <= 56 && pos < len(src) {
+		b |= uint64(src[pos]) << nb
+		pos++
+		nb += 8
 	}
+	return pos, b, nb
 }
 
 // bits reads n ≤ 32 bits; ok is false when the input ends first.
@@ -372,17 +379,7 @@ func (s *inflateState) readCodes(r *bitReader) error {
 	truncated := false
 	for i := 0; i < len(lengths); {
 		if nb < 14 {
-			if pos+8 <= len(src) {
-				b |= binary.LittleEndian.Uint64(src[pos:]) << nb
-				pos += int(63-nb) >> 3
-				nb |= 56
-			} else {
-				for nb <= 56 && pos < len(src) {
-					b |= uint64(src[pos]) << nb
-					pos++
-					nb += 8
-				}
-			}
+			pos, b, nb = refill(src, pos, b, nb)
 		}
 		if nb < lensMin {
 			truncated = true
@@ -480,17 +477,7 @@ func (r *bitReader) huffman(out []byte, start, max int, lit, dist *huffman) ([]b
 	problem := ""
 	for {
 		if nb < 48 {
-			if pos+8 <= len(src) {
-				b |= binary.LittleEndian.Uint64(src[pos:]) << nb
-				pos += int(63-nb) >> 3
-				nb |= 56
-			} else {
-				for nb <= 56 && pos < len(src) {
-					b |= uint64(src[pos]) << nb
-					pos++
-					nb += 8
-				}
-			}
+			pos, b, nb = refill(src, pos, b, nb)
 		}
 		if nb < litMin {
 			err = io.ErrUnexpectedEOF
