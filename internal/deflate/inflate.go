@@ -169,6 +169,16 @@ func (h *huffman) build(lengths []uint8, root uint) string {
 	return ""
 }
 
+// lookup returns the table entry for the code at the start of b: the
+// first-level entry, or the second-level one it links to.
+func lookup(t []uint32, root uint, b uint64) uint32 {
+	e := t[b&(1<<root-1)]
+	if e&0x80 != 0 {
+		e = t[e>>8+uint32(b>>root)&(1<<(e&15)-1)]
+	}
+	return e
+}
+
 const maxSymbols = 288 // literal/length symbols of the fixed code
 
 // Fixed Huffman tables of RFC 1951 §3.2.6, built once: the literal/length
@@ -483,10 +493,7 @@ func (r *bitReader) huffman(out []byte, start, max int, lit, dist *huffman) ([]b
 			err = io.ErrUnexpectedEOF
 			break
 		}
-		e := lt[b&(1<<litRoot-1)]
-		if e&0x80 != 0 {
-			e = lt[e>>8+uint32(b>>litRoot)&(1<<(e&15)-1)]
-		}
+		e := lookup(lt, litRoot, b)
 		n := uint(e & 15)
 		if n == 0 {
 			problem = "invalid literal/length code"
@@ -533,10 +540,7 @@ func (r *bitReader) huffman(out []byte, start, max int, lit, dist *huffman) ([]b
 			err = io.ErrUnexpectedEOF
 			break
 		}
-		e = dt[b&(1<<distRoot-1)]
-		if e&0x80 != 0 {
-			e = dt[e>>8+uint32(b>>distRoot)&(1<<(e&15)-1)]
-		}
+		e = lookup(dt, distRoot, b)
 		n = uint(e & 15)
 		if n == 0 {
 			problem = "invalid distance code"
