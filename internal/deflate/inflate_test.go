@@ -158,6 +158,9 @@ func TestInflateErrors(t *testing.T) {
 				if !errors.As(err, &ce) || ce.Problem != want.Problem {
 					t.Fatalf("error %v, want corrupt input: %s", err, want.Problem)
 				}
+				if msg := fmt.Sprintf("deflate: %s at input byte %d", ce.Problem, ce.Offset); err.Error() != msg || ce.Offset > len(src) {
+					t.Errorf("message %q, want %q (offset within the %d-byte input)", err.Error(), msg, len(src))
+				}
 			default:
 				if !errors.Is(err, tt.want) {
 					t.Fatalf("error %v, want %v", err, tt.want)
@@ -204,6 +207,21 @@ func bitsToBytes(s string) []byte {
 		n++
 	}
 	return out
+}
+
+// TestInflateAllocations: inflating into a large enough dst allocates
+// nothing (the tables are pooled).
+func TestInflateAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts differ under the race detector")
+	}
+	dst := make([]byte, 0, 4096)
+	for _, s := range benchStreams() {
+		AppendInflate(dst, s.z, 1<<16) // warm the pool
+		if n := testing.AllocsPerRun(100, func() { AppendInflate(dst[:0], s.z, 1<<16) }); n != 0 {
+			t.Errorf("%s: %v allocations, want 0", s.name, n)
+		}
+	}
 }
 
 // TestInflateDegenerateCodes: a dynamic block whose distance code is a
