@@ -164,6 +164,11 @@ type Verifier struct {
 	rules  *rules.Set
 	values *rules.ValueSets
 	bufs   sync.Pool // of *scratch
+	// vds remembers the CSCA signatures on VDS-NC BSCs and CRLs that
+	// verified: seals of one country share a few BSCs, and checking each
+	// BSC's and CRL's signature once instead of per seal takes a full
+	// VDS-NC verification from ~500 µs to ~70 µs (see vdsnc.SignatureCache).
+	vds *vdsnc.SignatureCache
 }
 
 type scratch struct {
@@ -177,7 +182,7 @@ func New(trust trustlist.Source, opts ...Option) (*Verifier, error) {
 	if trust == nil {
 		return nil, errors.New("verifier: no trust source")
 	}
-	v := &Verifier{trust: trust, now: time.Now, skew: DefaultSkew}
+	v := &Verifier{trust: trust, now: time.Now, skew: DefaultSkew, vds: vdsnc.NewSignatureCache(0)}
 	for _, o := range opts {
 		o(v)
 	}
@@ -451,7 +456,7 @@ func (v *Verifier) verifyVDSNC(text string) (*Result, *Error) {
 		cscas = append(cscas, c)
 		crls = append(crls, k.CRLs...)
 	}
-	csca, err := seal.VerifyChain(cscas, crls, now)
+	csca, err := v.vds.VerifyChain(seal, cscas, crls, now)
 	if err != nil {
 		return nil, wrap(err)
 	}

@@ -30,6 +30,26 @@ func BenchmarkVerifyVDSNC(b *testing.B) {
 			}
 		}
 	})
+	b.Run("cached", func(b *testing.B) {
+		cache := vdsnc.NewSignatureCache(0)
+		b.SetBytes(int64(len(text)))
+		b.ReportAllocs()
+		for b.Loop() {
+			s, err := vdsnc.Decode(text)
+			if err == nil {
+				err = s.VerifySignature()
+			}
+			if err == nil {
+				_, err = cache.VerifyChain(s, cscas, crls, auClock)
+			}
+			if err == nil {
+				_, err = s.Credential()
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("full", func(b *testing.B) {
 		b.SetBytes(int64(len(text)))
 		b.ReportAllocs()

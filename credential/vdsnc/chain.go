@@ -47,6 +47,15 @@ import (
 // at is the verification time, normally the verifier's clock; the zero
 // time is before every certificate. The returned CSCA is one of cscas.
 func (s *Seal) VerifyChain(cscas []*CSCA, crls [][]byte, at time.Time) (*CSCA, error) {
+	var none *SignatureCache
+	return none.VerifyChain(s, cscas, crls, at)
+}
+
+// VerifyChain is Seal.VerifyChain with the CSCA's signatures on the BSC and
+// on the CRLs looked up in c first and remembered there when they verify.
+// Every other check is made as without a cache. A nil *SignatureCache
+// remembers nothing.
+func (c *SignatureCache) VerifyChain(s *Seal, cscas []*CSCA, crls [][]byte, at time.Time) (*CSCA, error) {
 	bsc := s.BSC
 	if bsc == nil {
 		return nil, newErr(credential.ReasonUnknownKey, "the seal has no BSC", nil)
@@ -61,16 +70,16 @@ func (s *Seal) VerifyChain(cscas []*CSCA, crls [][]byte, at time.Time) (*CSCA, e
 	var verified []*CSCA
 	var sigErr error
 	found := false
-	for _, c := range cscas {
-		if c == nil || len(c.SubjectKeyID) == 0 || !bytes.Equal(c.SubjectKeyID, aki) {
+	for _, cs := range cscas {
+		if cs == nil || len(cs.SubjectKeyID) == 0 || !bytes.Equal(cs.SubjectKeyID, aki) {
 			continue
 		}
 		found = true
-		if err := checkSignature(c.PublicKey, bsc.SignatureAlgorithm, bsc.RawTBSCertificate, bsc.Signature); err != nil {
+		if err := c.check(cs, bsc.SignatureAlgorithm, bsc.RawTBSCertificate, bsc.Signature); err != nil {
 			sigErr = err
 			continue
 		}
-		verified = append(verified, c)
+		verified = append(verified, cs)
 	}
 	if !found {
 		return nil, newErr(credential.ReasonUnknownKey, fmt.Sprintf("no trusted CSCA has subject key id %s (the BSC's authority key id)", hex.EncodeToString(aki)), nil)
@@ -79,9 +88,9 @@ func (s *Seal) VerifyChain(cscas []*CSCA, crls [][]byte, at time.Time) (*CSCA, e
 		return nil, newErr(credential.ReasonBadSignature, fmt.Sprintf("the BSC's signature does not verify with the CSCA %s", hex.EncodeToString(aki)), sigErr)
 	}
 	csca := verified[0]
-	for _, c := range verified {
-		if c.IsCA && !at.Before(c.NotBefore) && !at.After(c.NotAfter) {
-			csca = c
+	for _, cs := range verified {
+		if cs.IsCA && !at.Before(cs.NotBefore) && !at.After(cs.NotAfter) {
+			csca = cs
 			break
 		}
 	}
@@ -97,7 +106,7 @@ func (s *Seal) VerifyChain(cscas []*CSCA, crls [][]byte, at time.Time) (*CSCA, e
 	if err := checkBSCUsage(bsc); err != nil {
 		return nil, err
 	}
-	if err := checkRevocation(bsc, csca, crls, at); err != nil {
+	if err := c.checkRevocation(bsc, csca, crls, at); err != nil {
 		return nil, err
 	}
 	if at.Before(bsc.NotBefore) {
@@ -198,7 +207,7 @@ func DocumentTypes(cert *x509.Certificate) ([]string, error) {
 }
 
 // checkRevocation applies the CSCA's CRLs to the BSC.
-func checkRevocation(bsc *x509.Certificate, csca *CSCA, crls [][]byte, at time.Time) error {
+func (c *SignatureCache) checkRevocation(bsc *x509.Certificate, csca *CSCA, crls [][]byte, at time.Time) error {
 	var authentic []*x509.RevocationList
 	var problems []string
 	for i, data := range crls {
@@ -216,7 +225,7 @@ func checkRevocation(bsc *x509.Certificate, csca *CSCA, crls [][]byte, at time.T
 				problems = append(problems, fmt.Sprintf("CRL %d: the CSCA may not sign CRLs", i+1))
 				continue
 			}
-			if err := checkSignature(csca.PublicKey, rl.SignatureAlgorithm, rl.RawTBSRevocationList, rl.Signature); err != nil {
+			if err := c.check(csca, rl.SignatureAlgorithm, rl.RawTBSRevocationList, rl.Signature); err != nil {
 				problems = append(problems, fmt.Sprintf("CRL %d: signature does not verify with the CSCA: %v", i+1, err))
 				continue
 			}

@@ -1,6 +1,7 @@
 package vdsnc_test
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -12,6 +13,7 @@ import (
 	"errors"
 	"math/big"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -93,6 +95,7 @@ func TestChain(t *testing.T) {
 		{name: "PKI of another country", o: pkiOptions{country: "NZ"}, want: credential.ReasonKeyUsage, class: "untrusted"},
 		{name: "PKI and seal of NZ", o: pkiOptions{country: "NZ"}, body: strings.Replace(sampleVacc, `"is":"AUS"`, `"is":"NZL"`, 1)},
 	} {
+		cache := vdsnc.NewSignatureCache(0) // shared by every case
 		t.Run(c.name, func(t *testing.T) {
 			p := newPKI(t, c.o)
 			body := c.body
@@ -117,8 +120,83 @@ func TestChain(t *testing.T) {
 			if (err == nil) != (csca == p.csca) {
 				t.Fatalf("returned CSCA %p with error %v", csca, err)
 			}
+			// The same verdict through a cache, cold and then warm.
+			for _, pass := range []string{"cold", "warm"} {
+				_, cerr := cache.VerifyChain(s, []*vdsnc.CSCA{p.csca}, [][]byte{p.crl}, at)
+				if got := reasonOf(t, cerr); got != c.want {
+					t.Fatalf("%s cache: reason %q (%v), want %q", pass, got, cerr, c.want)
+				}
+			}
 		})
 	}
+}
+
+// TestSignatureCache: a warm cache answers only for the very same
+// signature, remembers only signatures that verified, stays within its
+// size, and is safe for concurrent use.
+func TestSignatureCache(t *testing.T) {
+	p := newPKI(t, pkiOptions{})
+	text := p.seal(t, sampleVacc)
+	cscas, crls := []*vdsnc.CSCA{p.csca}, [][]byte{p.crl}
+	cache := vdsnc.NewSignatureCache(0)
+	s := must(vdsnc.Decode(text))
+	if _, err := cache.VerifyChain(s, cscas, crls, testNow); err != nil {
+		t.Fatal(err)
+	}
+	if n := cache.Len(); n != 2 {
+		t.Fatalf("%d signatures remembered, want 2 (the BSC's and the CRL's)", n)
+	}
+
+	// A damaged BSC signature under a warm cache: refused, not remembered.
+	bad := must(vdsnc.Decode(text))
+	bad.BSC.Signature[len(bad.BSC.Signature)/2] ^= 1
+	if _, err := cache.VerifyChain(bad, cscas, crls, testNow); reasonOf(t, err) != credential.ReasonBadSignature {
+		t.Fatalf("damaged BSC signature with a warm cache: %v", err)
+	}
+	// A CRL whose signature is damaged.
+	crl := bytes.Clone(p.crl)
+	crl[len(crl)-3] ^= 1
+	if _, err := cache.VerifyChain(s, cscas, [][]byte{crl}, testNow); reasonOf(t, err) != credential.ReasonKeyNotValid {
+		t.Fatalf("damaged CRL signature with a warm cache: %v", err)
+	}
+	// A CSCA with the same certificate bytes and key id but another key:
+	// the cache is keyed by the key, so the BSC's signature is checked
+	// again, and fails.
+	impostor := *p.csca
+	impostor.PublicKey = must(ecdsa.GenerateKey(elliptic.P384(), rand.Reader)).Public()
+	if _, err := cache.VerifyChain(s, []*vdsnc.CSCA{&impostor}, crls, testNow); reasonOf(t, err) != credential.ReasonBadSignature {
+		t.Fatalf("a CSCA with another key and a warm cache: %v", err)
+	}
+	if n := cache.Len(); n != 2 {
+		t.Fatalf("%d signatures remembered after failures, want still 2", n)
+	}
+
+	small := vdsnc.NewSignatureCache(1)
+	if _, err := small.VerifyChain(s, cscas, crls, testNow); err != nil {
+		t.Fatal(err)
+	}
+	if n := small.Len(); n != 1 {
+		t.Fatalf("a cache of 1 holds %d", n)
+	}
+	var none *vdsnc.SignatureCache
+	if _, err := none.VerifyChain(s, cscas, crls, testNow); err != nil || none.Len() != 0 {
+		t.Fatalf("nil cache: %v, %d", err, none.Len())
+	}
+
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 20 {
+				if _, err := small.VerifyChain(s, cscas, crls, testNow); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // TestChainTrustSelection checks how CSCAs and CRLs are picked.
