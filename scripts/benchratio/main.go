@@ -203,6 +203,7 @@ var rows = []row{
 	{pkg: "credential/shc", name: "VerifySHC", what: "SHC verify from shc:/ text", judge: ratio("credential/shc", "VerifySHC", "VerifySHCFloor")},
 	{pkg: "credential/vdsnc", name: "VerifyVDSNCFloor", what: "floor: ecdsa.Verify (VDS-NC)", judge: info("credential/vdsnc", "VerifyVDSNCFloor")},
 	{pkg: "credential/vdsnc", name: "VerifyVDSNC/signature", what: "VDS-NC verify from JSON (signature)", judge: ratio("credential/vdsnc", "VerifyVDSNC/signature", "VerifyVDSNCFloor")},
+	{pkg: "credential/vdsnc", name: "VerifyVDSNC/cached", what: "  with the chain and CRL, signatures cached (the verifier's way)", judge: ratio("credential/vdsnc", "VerifyVDSNC/cached", "VerifyVDSNCFloor")},
 	{pkg: "credential/vdsnc", name: "VerifyVDSNC/full", what: "  with the BSC → CSCA chain and CRL", judge: info("credential/vdsnc", "VerifyVDSNC/full")},
 	{pkg: "httpapi", name: "ServeVerify/valid", what: "HTTP POST /v1/verify, one goroutine", judge: info("httpapi", "ServeVerify/valid")},
 	{pkg: "httpapi", name: "ServeVerifyParallel", what: "  the same, RunParallel", judge: throughput("httpapi", "ServeVerify/valid", "ServeVerifyParallel", 2, false)},
