@@ -145,7 +145,43 @@ func TestVerifyVDSNC(t *testing.T) {
 			}
 		})
 	}
+
+	// One verifier whose signature cache is warm from a valid check: a
+	// change of trust is still seen on the next seal.
+	revokedCSCA := trustlist.NewStatic(&trustlist.Key{Format: credential.FormatVDSNC, KID: csca.SubjectKeyId, Country: "AU",
+		PublicKey: csca.PublicKey, Certificate: csca, Usage: trustlist.UsageAll, CRLs: [][]byte{crlOK}, Revoked: true})
+	testUsage := trustlist.NewStatic(&trustlist.Key{Format: credential.FormatVDSNC, KID: csca.SubjectKeyId, Country: "AU",
+		PublicKey: csca.PublicKey, Certificate: csca, Usage: trustlist.UsageTest, CRLs: [][]byte{crlOK}})
+	src := &switchSource{Source: trust(crlOK)}
+	v := newVerifier(t, src)
+	for _, step := range []struct {
+		name   string
+		trust  trustlist.Source
+		reason credential.Reason // "" for valid
+	}{
+		{"valid (the cache fills)", trust(crlOK), ""},
+		{"valid again (from the cache)", trust(crlOK), ""},
+		{"BSC now on the CRL", trust(crlRevoked), credential.ReasonKeyRevoked},
+		{"CRL withdrawn", trust(), credential.ReasonKeyNotValid},
+		{"CSCA revoked in the trust list", revokedCSCA, credential.ReasonKeyRevoked},
+		{"CSCA limited to tests", testUsage, credential.ReasonKeyUsage},
+		{"CSCA no longer trusted", trustlist.NewStatic(), credential.ReasonUnknownKey},
+		{"trusted again", trust(crlOK), ""},
+	} {
+		src.Source = step.trust
+		res, err := v.Verify(text)
+		ve := new(verifierErr)
+		switch {
+		case step.reason == "" && err != nil:
+			t.Errorf("%s: %v", step.name, err)
+		case step.reason != "" && (res != nil || !asVerr(err, ve) || ve.Reason != step.reason):
+			t.Errorf("%s: got %v, want %s", step.name, err, step.reason)
+		}
+	}
 }
+
+// switchSource is a trust source whose answers a test can replace.
+type switchSource struct{ trustlist.Source }
 
 type verifierErr = verifier.Error
 
