@@ -14,7 +14,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -22,6 +21,7 @@ import (
 	"time"
 
 	"github.com/b5m5/travelcred/credential"
+	"github.com/b5m5/travelcred/internal/benchpair"
 	"github.com/b5m5/travelcred/issuer"
 	"github.com/b5m5/travelcred/testvectors"
 	"github.com/b5m5/travelcred/trustlist"
@@ -197,36 +197,7 @@ func BenchmarkPairLookup(b *testing.B) {
 			}
 		}
 	}
-	f, o := batch(small), batch(large)
-	var fs, ls []time.Duration
-	first := true
-	for b.Loop() {
-		t0 := time.Now()
-		if first {
-			f()
-		} else {
-			o()
-		}
-		t1 := time.Now()
-		if first {
-			o()
-		} else {
-			f()
-		}
-		t2 := time.Now()
-		if first {
-			fs, ls = append(fs, t1.Sub(t0)), append(ls, t2.Sub(t1))
-		} else {
-			ls, fs = append(ls, t1.Sub(t0)), append(fs, t2.Sub(t1))
-		}
-		first = !first
-	}
-	slices.Sort(fs)
-	slices.Sort(ls)
-	mf, mo := fs[len(fs)/2], ls[len(ls)/2]
-	b.ReportMetric(float64(mf.Nanoseconds())/1000, "floor-ns")
-	b.ReportMetric(float64(mo.Nanoseconds())/1000, "op-ns")
-	b.ReportMetric(float64(mo)/float64(mf), "x-floor")
+	benchpair.RunN(b, 1000, batch(small), batch(large))
 }
 
 // cpuTime returns the CPU time the process has used, in user and kernel

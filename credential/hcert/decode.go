@@ -73,8 +73,9 @@ func AppendBase45(dst []byte, s string) ([]byte, error) {
 // checksum, or is followed by trailing bytes.
 //
 // The DEFLATE data is inflated by internal/deflate, which works on the
-// slice in memory (no reader, no window copy): 3–6× faster than
-// compress/flate on credentials, and accepting exactly what it accepts.
+// slice in memory (no reader, no window copy): 1.9× faster than
+// compress/zlib on the EU test credentials, and accepting exactly what it
+// accepts.
 func AppendInflate(dst, src []byte, max int) ([]byte, error) {
 	max = limits.Lower(MaxInflated, max)
 	if len(src) < 2 || src[0]&0x0f != 8 || (uint16(src[0])<<8|uint16(src[1]))%31 != 0 {

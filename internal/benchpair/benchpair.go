@@ -15,7 +15,12 @@ import (
 // which the process was descheduled; ns/op, which divides the whole loop's
 // time, is reported too but compares poorly across benchmarks run at
 // different moments.
-func Run(b *testing.B, floor, op func()) {
+func Run(b *testing.B, floor, op func()) { RunN(b, 1, floor, op) }
+
+// RunN is Run for a floor and an operation that each do n operations per
+// call (a batch, for operations too short to time one by one): the
+// reported times are per operation.
+func RunN(b *testing.B, n int, floor, op func()) {
 	fs := make([]time.Duration, 0, 1<<15)
 	ops := make([]time.Duration, 0, 1<<15)
 	first := true
@@ -41,8 +46,8 @@ func Run(b *testing.B, floor, op func()) {
 		first = !first
 	}
 	f, o := median(fs), median(ops)
-	b.ReportMetric(float64(f.Nanoseconds()), "floor-ns")
-	b.ReportMetric(float64(o.Nanoseconds()), "op-ns")
+	b.ReportMetric(float64(f.Nanoseconds())/float64(n), "floor-ns")
+	b.ReportMetric(float64(o.Nanoseconds())/float64(n), "op-ns")
 	b.ReportMetric(float64(o)/float64(f), "x-floor")
 }
 

@@ -186,11 +186,7 @@ const maxSymbols = 288 // literal/length symbols of the fixed code
 // compress/flate refuses them) and 32 five-bit distance codes (30 and 31
 // likewise).
 var fixedLitTable, fixedDistTable = func() (lit, dist huffman) {
-	var l [288]uint8
-	for i := range l {
-		l[i] = fixedLen[i]
-	}
-	if p := lit.build(l[:], litRoot); p != "" {
+	if p := lit.build(fixedLen[:], litRoot); p != "" {
 		panic("deflate: fixed literal code: " + p)
 	}
 	var d [32]uint8
@@ -330,9 +326,7 @@ func AppendInflate(dst, src []byte, max int) (out []byte, n int, err error) {
 
 // stored copies a stored block (§3.2.4).
 func (r *bitReader) stored(out []byte, start, max int) ([]byte, error) {
-	r.b >>= r.nb & 7 // to a byte boundary
-	r.nb &^= 7
-	r.pos = r.offset()
+	r.pos = r.offset() // to a byte boundary: the rest of the byte is padding
 	r.b, r.nb = 0, 0
 	if len(r.src)-r.pos < 4 {
 		return out, io.ErrUnexpectedEOF
